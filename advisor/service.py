@@ -1,0 +1,176 @@
+"""The advisor service: the one object the CLI, the API, the UI and the evals all call."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.answering.base import AnswerRequest, ComposedAnswer, make_answerer, stream_text
+from advisor.answering.conversation import condense_question, is_follow_up
+from advisor.answering.scope import ScopeGuard
+from advisor.ingestion.pipeline import ingest
+from advisor.models import Answer, Document, IngestReport, RefusalReason, SourceInfo, Turn
+from advisor.prompts import load_prompt
+from advisor.retrieval.embeddings import SentenceTransformerEmbedder
+from advisor.retrieval.hybrid import Retriever
+from advisor.retrieval.store import ChunkStore
+from advisor.settings import RetrieverName, Settings, get_settings
+
+_REFUSAL_PROMPTS: dict[RefusalReason, str] = {
+    "out_of_scope": "refusal_out_of_scope",
+    "clinical": "refusal_clinical",
+    "injection": "refusal_injection",
+    "empty": "refusal_empty",
+}
+
+
+@dataclass
+class StreamEvent:
+    """A piece of a streamed answer: text deltas, then one final event carrying the whole `Answer`."""
+
+    delta: str = ""
+    answer: Answer | None = None
+
+
+class Advisor:
+    """Answers career questions with citations from the indexed documents.
+
+    Parts are created on first use, so constructing an `Advisor` is cheap; `warm_up()` loads them eagerly.
+    """
+
+    def __init__(self, settings: Settings | None = None, embedder: SentenceTransformerEmbedder | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.embedder = embedder or SentenceTransformerEmbedder(
+            self.settings.embedding_model, self.settings.embedding_backend, self.settings.embedding_batch_size)
+        self._store: ChunkStore | None = None
+        self._retriever: Retriever | None = None
+        self._answerers: dict[str, object] = {}
+        self._lock = threading.Lock()
+        self.guard = ScopeGuard(self.embedder, self.settings.relevance_threshold, self.settings.scope_margin)
+
+    # ---- parts ---------------------------------------------------------------------------
+    @property
+    def store(self) -> ChunkStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = ChunkStore(self.settings)
+        return self._store
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self._retriever = Retriever(self.settings, self.store, self.embedder)
+        return self._retriever
+
+    def answerer(self, name: str | None = None):  # -> Answerer
+        name = name or self.settings.answerer
+        if name not in self._answerers:
+            self._answerers[name] = make_answerer(name, self.settings, self.embedder)
+        return self._answerers[name]
+
+    def warm_up(self, max_chunks: int = 5000) -> None:
+        """Load the model, the store and BM25, and pre-embed the answer units of a small corpus."""
+        self.embedder.load()
+        self.retriever.refresh(force=True)
+        self.guard.label_scores("warm up")
+        answerer = self.answerer("extractive")
+        if self.retriever.chunk_count <= max_chunks:
+            units = [u.text for c in self.retriever.all_chunks() for u in answerer.units_of(c)]
+            for i in range(0, len(units), 256):
+                self.embedder.embed_cached(units[i : i + 256])
+
+    @property
+    def ready(self) -> bool:
+        return self.embedder.loaded and self._retriever is not None and self._retriever.chunk_count > 0
+
+    # ---- indexing ------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[Path] | None = None, prune: bool = False, progress: bool = False) -> IngestReport:
+        """Index the given files and folders (the configured corpus by default)."""
+        report = ingest(list(paths) if paths else [self.settings.corpus_dir], self.settings, self.store,
+                        self.embedder, prune=prune, progress=progress)
+        self.retriever.refresh(force=True)
+        return report
+
+    def sources(self) -> list[SourceInfo]:
+        return self.store.list_sources()
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.store.get_document(doc_id)
+
+    # ---- answering -----------------------------------------------------------------------
+    def ask(self, question: str, history: list[Turn] | None = None, retriever: RetrieverName | None = None,
+            answerer: str | None = None) -> Answer:
+        """Answer `question` in the light of `history` (earlier turns), with verbatim citations."""
+        answer: Answer | None = None
+        for event in self.ask_stream(question, history, retriever, answerer):
+            answer = event.answer or answer
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, history: list[Turn] | None = None, retriever: RetrieverName | None = None,
+                   answerer: str | None = None) -> Iterator[StreamEvent]:
+        """Like `ask`, yielding text deltas as they are written and then the complete `Answer`."""
+        started = time.perf_counter()
+        history = history or []
+        timings: dict[str, float] = {}
+        question = question.strip()
+        follow_up = is_follow_up(question, history)
+        standalone = condense_question(question, history)
+        name = answerer or self.settings.answerer
+
+        def finish(composed: ComposedAnswer, retrieved, reason: RefusalReason | None = None) -> Answer:
+            timings["total"] = (time.perf_counter() - started) * 1000
+            return Answer(question=question, standalone_question=standalone, text=composed.text,
+                          citations=composed.citations, retrieved=retrieved, refused=reason is not None,
+                          refusal_reason=reason, answerer=name, timings_ms=timings, metadata=composed.metadata)
+
+        def refuse(reason: RefusalReason, retrieved=()) -> Iterator[StreamEvent]:
+            composed = ComposedAnswer(text=self.refusal_text(reason), citations=[])
+            yield StreamEvent(delta=composed.text)
+            yield StreamEvent(answer=finish(composed, list(retrieved), reason))
+
+        if not question:
+            yield from refuse("empty")
+            return
+        intent = self.guard.check_intent(question)
+        if intent.reason in ("clinical", "injection") or (intent.reason and not follow_up):
+            yield from refuse(intent.reason)
+            return
+        t = time.perf_counter()
+        retrieved = self.retriever.retrieve(standalone, mode=retriever)
+        timings["retrieve"] = (time.perf_counter() - t) * 1000
+        best = max((r.dense_score for r in retrieved if r.dense_score is not None), default=None)
+        if best is None and retrieved:  # keyword-only retrieval: ask the dense side how close the corpus is
+            best = max((s for _, s in self.retriever.dense(standalone, 1)), default=None)
+        if not retrieved or not self.guard.is_covered(best):
+            yield from refuse("out_of_scope", retrieved)
+            return
+        request = AnswerRequest(question=question, standalone_question=standalone, retrieved=retrieved,
+                                history=history, is_follow_up=follow_up)
+        t = time.perf_counter()
+        chosen = self.answerer(name)
+        composed: ComposedAnswer | None = None
+        if hasattr(chosen, "stream"):
+            for piece in chosen.stream(request):
+                if isinstance(piece, ComposedAnswer):
+                    composed = piece
+                else:
+                    yield StreamEvent(delta=piece)
+        else:
+            composed = chosen.compose(request)
+            timings["compose"] = (time.perf_counter() - t) * 1000
+            if composed.citations:
+                for piece in stream_text(composed):
+                    yield StreamEvent(delta=piece)
+        timings.setdefault("compose", (time.perf_counter() - t) * 1000)
+        if composed is None or not composed.citations:
+            yield from refuse("out_of_scope", retrieved)
+            return
+        yield StreamEvent(answer=finish(composed, retrieved))
+
+    def refusal_text(self, reason: RefusalReason) -> str:
+        return load_prompt(_REFUSAL_PROMPTS[reason], self.settings.prompts_dir)

@@ -1,0 +1,88 @@
+"""Sentence and list-item units with their character spans: what answers quote and cite."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_BULLET = re.compile(r"^\s*(?:[-*+•▪◦·]|\d+[.)])\s+")
+_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "vs", "st", "jr", "sr", "e.g", "i.e", "etc", "inc", "no", "u.s", "m.d",
+                  "d.o", "ph.d", "approx", "dept", "fig"}
+# A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and an upper-case start.
+_BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+
+
+@dataclass(frozen=True)
+class TextUnit:
+    """A sentence or a whole list item: `text == source[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+    is_list_item: bool = False
+
+
+def is_list_item(block: str) -> bool:
+    return bool(_BULLET.match(block))
+
+
+def _ends_with_abbreviation(text: str) -> bool:
+    last = text.rstrip(".!?\"”’)] ").rsplit(None, 1)
+    word = last[-1].lower() if last else ""
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def split_sentences(text: str, offset: int = 0) -> list[TextUnit]:
+    """Split a paragraph into sentences, keeping exact spans (relative to `offset`)."""
+    units: list[TextUnit] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate = text[start : match.start() + 1]
+        if _ends_with_abbreviation(candidate):
+            continue
+        end = match.end()
+        piece = text[start:end].rstrip()
+        if piece:
+            units.append(TextUnit(piece, offset + start, offset + start + len(piece)))
+        start = end
+    tail = text[start:].rstrip()
+    if tail:
+        units.append(TextUnit(tail, offset + start, offset + start + len(tail)))
+    return units
+
+
+def split_units(text: str, offset: int = 0) -> list[TextUnit]:
+    """Units of a chunk's text: each list item whole (without its bullet), each paragraph by sentence."""
+    units: list[TextUnit] = []
+    position = 0
+    for block in text.split("\n\n"):
+        block_start = text.index(block, position)
+        position = block_start + len(block)
+        stripped = block.strip()
+        if not stripped:
+            continue
+        lead = len(block) - len(block.lstrip())
+        bullet = _BULLET.match(stripped)
+        if bullet:
+            body = stripped[bullet.end() :]
+            start = offset + block_start + lead + bullet.end()
+            units.append(TextUnit(body, start, start + len(body), is_list_item=True))
+        else:
+            units.extend(split_sentences(stripped, offset + block_start + lead))
+    return units
+
+
+def content_words(text: str, stopwords: frozenset[str]) -> list[str]:
+    """Lower-cased words of `text` that carry meaning (not stopwords)."""
+    return [w for w in (m.group(0).lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in stopwords]
+
+
+STOPWORDS = frozenset(
+    """a an the and or but if then so of to in on at by for with from as is are was were be been being it its
+    this that these those there their they them he she his her you your yours we our us i me my mine do does did
+    doing have has had having can could should would may might must will shall not no nor than too very just also
+    about into over under again further once here when where why how what which who whom whose all any both each
+    few more most other some such only own same up down out off s t don't can't won't isn't aren't i'm i've
+    what's let's let tell explain describe please give list show much many one ones""".split()
+)
