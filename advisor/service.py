@@ -119,8 +119,8 @@ class Advisor:
         timings: dict[str, float] = {}
         question = question.strip()
         follow_up = is_follow_up(question, history)
-        standalone = condense_question(question, history)
         name = answerer or self.settings.answerer
+        standalone = self._condense(question, history, name) if follow_up else question
 
         def finish(composed: ComposedAnswer, retrieved, reason: RefusalReason | None = None) -> Answer:
             timings["total"] = (time.perf_counter() - started) * 1000
@@ -171,6 +171,29 @@ class Advisor:
             yield from refuse("out_of_scope", retrieved)
             return
         yield StreamEvent(answer=finish(composed, retrieved))
+
+    def _condense(self, question: str, history: list[Turn], answerer_name: str) -> str:
+        """A standalone question: the answerer's own condenser when it has one (an LLM), else the heuristic."""
+        chosen = self.answerer(answerer_name)
+        if hasattr(chosen, "condense"):
+            try:
+                condensed = chosen.condense(question, history)
+                if condensed.strip():
+                    return condensed.strip()
+            except Exception:  # a failing LLM condenser must not fail the question  # noqa: BLE001
+                pass
+        return condense_question(question, history)
+
+    def health(self) -> dict[str, object]:
+        """Readiness of each part: index, model, and the configured answerer's dependencies."""
+        state: dict[str, object] = {
+            "model_loaded": self.embedder.loaded,
+            "index_loaded": self._retriever is not None and self._retriever.chunk_count > 0,
+        }
+        chosen = self.answerer()
+        if hasattr(chosen, "health"):
+            state["answerer"] = chosen.health()
+        return state
 
     def refusal_text(self, reason: RefusalReason) -> str:
         return load_prompt(_REFUSAL_PROMPTS[reason], self.settings.prompts_dir)

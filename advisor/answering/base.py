@@ -32,7 +32,13 @@ class ComposedAnswer:
 
 
 class Answerer(Protocol):
-    """Writes a cited answer from retrieved chunks. `stream` yields text pieces, then returns the answer."""
+    """Writes a cited answer from retrieved chunks.
+
+    Optional extras the service uses when an answerer has them:
+    - `stream(request)`: yields `str` text deltas as they are generated and, last, the `ComposedAnswer`;
+    - `condense(question, history) -> str`: a standalone form of a follow-up question;
+    - `health() -> dict`: the state of whatever the answerer depends on (e.g. an LLM server), for /readyz.
+    """
 
     name: str
 
