@@ -79,7 +79,7 @@ class Advisor:
         self.guard.label_scores("warm up")
         answerer = self.answerer("extractive")
         if self.retriever.chunk_count <= max_chunks:
-            units = [u.text for c in self.retriever.all_chunks() for u in answerer.units_of(c)]
+            units = answerer.scored_texts(self.retriever.all_chunks())
             for i in range(0, len(units), 256):
                 self.embedder.embed_cached(units[i : i + 256])
 
@@ -149,8 +149,11 @@ class Advisor:
         if not retrieved or not self.guard.is_covered(best):
             yield from refuse("out_of_scope", retrieved)
             return
+        focus_source = question if follow_up else standalone
         request = AnswerRequest(question=question, standalone_question=standalone, retrieved=retrieved,
-                                history=history, is_follow_up=follow_up)
+                                history=history, is_follow_up=follow_up,
+                                focused_question=self.retriever.focus(focus_source),
+                                term_weights=self.retriever.term_weights(focus_source))
         t = time.perf_counter()
         chosen = self.answerer(name)
         composed: ComposedAnswer | None = None

@@ -73,6 +73,20 @@ def split_units(text: str, offset: int = 0) -> list[TextUnit]:
     return units
 
 
+MIN_UNIT_WORDS = 6
+
+
+def answer_units(text: str, offset: int = 0) -> list[TextUnit]:
+    """Units that can stand in an answer: whole list items and full sentences (no questions, no list intros)."""
+    return [u for u in split_units(text, offset)
+            if (u.is_list_item or len(u.text.split()) >= MIN_UNIT_WORDS) and not u.text.rstrip().endswith(("?", ":"))]
+
+
+def unit_in_context(unit_text: str, section: str, title: str) -> str:
+    """A unit as it is embedded and scored: under its section heading, which often names what it is about."""
+    return f"{section}: {unit_text}" if section and section != title else unit_text
+
+
 def content_words(text: str, stopwords: frozenset[str]) -> list[str]:
     """Lower-cased words of `text` that carry meaning (not stopwords)."""
     return [w for w in (m.group(0).lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in stopwords]
@@ -84,5 +98,7 @@ STOPWORDS = frozenset(
     doing have has had having can could should would may might must will shall not no nor than too very just also
     about into over under again further once here when where why how what which who whom whose all any both each
     few more most other some such only own same up down out off s t don't can't won't isn't aren't i'm i've
-    what's let's let tell explain describe please give list show much many one ones""".split()
+    what's let's let tell explain describe please give list show much many one ones help helps become becoming
+    get getting need want make good best way ways important really someone kind type types thing things know
+    like i'd i'll you're""".split()
 )

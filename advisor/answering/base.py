@@ -22,6 +22,8 @@ class AnswerRequest:
     retrieved: list[RetrievedChunk]
     history: list[Turn] = field(default_factory=list)
     is_follow_up: bool = False
+    focused_question: str = ""
+    term_weights: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +66,13 @@ class UnknownAnswererError(ValueError):
     pass
 
 
+class AnswererUnavailableError(RuntimeError):
+    """An answerer's backend (an LLM server or model) failed and `llm_fallback` is "error".
+
+    The message is safe to show to users (no internal paths); the HTTP API maps it to 503.
+    """
+
+
 def make_answerer(name: str, settings: Settings, embedder: SentenceTransformerEmbedder) -> Answerer:
     """Build the answerer registered under `name`; an unknown name lists the valid ones."""
     _register_builtins()
@@ -73,4 +82,4 @@ def make_answerer(name: str, settings: Settings, embedder: SentenceTransformerEm
 
 
 def _register_builtins() -> None:
-    from advisor.answering import extractive  # noqa: F401  (registers itself)
+    from advisor.answering import extractive, llm  # noqa: F401  (register themselves)

@@ -10,7 +10,8 @@ from advisor.text_units import STOPWORDS, content_words
 _LEADING_CONNECTIVE = re.compile(r"^\s*(and|but|also|or|so|then|what about|how about|what of|same for)\b", re.I)
 _REFERRING = re.compile(
     r"\b(those|these|that one|this one|them|they|their|it|its|either|both|the (first|second|third|last|former|"
-    r"latter|above)|which one|one of (those|these|them)|that role|this role|that path|such)\b", re.I)
+    r"latter|above|other|two|three)|which one|which of (the|these|those)|one of (those|these|them)|that role|"
+    r"this role|that path|such|neither)\b", re.I)
 
 
 def is_follow_up(question: str, history: list[Turn]) -> bool:

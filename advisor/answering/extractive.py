@@ -17,10 +17,9 @@ from advisor.models import Chunk, Citation
 from advisor.retrieval.bm25_index import tokenize
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.settings import Settings
-from advisor.text_units import TextUnit, split_units
+from advisor.text_units import TextUnit, answer_units, unit_in_context
 
 _DANGLING_START = re.compile(r"^(this|these|that|those|they|it|such|he|she|both|moreover|also|additionally)\b", re.I)
-_MIN_WORDS = 6
 
 
 @dataclass
@@ -48,35 +47,33 @@ class ExtractiveAnswerer:
         return _write(chosen)
 
     def units_of(self, chunk: Chunk) -> list[TextUnit]:
-        return [u for u in split_units(chunk.text, chunk.start)
-                if (u.is_list_item or len(u.text.split()) >= _MIN_WORDS) and not u.text.rstrip().endswith("?")]
+        return answer_units(chunk.text, chunk.start)
+
+    def scored_texts(self, chunks: list[Chunk]) -> list[str]:
+        """The texts `compose` embeds for these chunks' units (to pre-compute them at warm-up)."""
+        return [_in_context(_Candidate(u, c, 0)) for c in chunks for u in self.units_of(c)]
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
         return [_Candidate(unit, r.chunk, r.rank) for r in request.retrieved for unit in self.units_of(r.chunk)]
 
     def _select(self, candidates: list[_Candidate], request: AnswerRequest) -> list[_Candidate]:
+        scores, similarity = self._score(candidates, request)
         texts = [c.unit.text for c in candidates]
-        unit_vectors = self.embedder.embed_cached(texts)
-        queries = [request.standalone_question]
-        if request.is_follow_up:
-            queries.append(request.question)
-        query_vectors = self.embedder.embed_cached(queries)
-        meaning = unit_vectors @ query_vectors[0]
-        if request.is_follow_up:  # the new question decides what is asked; the history what it is about
-            meaning = 0.35 * meaning + 0.65 * (unit_vectors @ query_vectors[1])
-        lexical_query = request.question if request.is_follow_up else request.standalone_question
-        words = _overlap(lexical_query, texts)
-        ranks = np.array([1.0 / (c.chunk_rank + 1) for c in candidates]) * 2  # 1.0 for the best chunk
-        scores = 0.6 * meaning + 0.25 * words + 0.15 * ranks
-        scores -= np.array([0.05 if _DANGLING_START.match(t) else 0.0 for t in texts])
-        for candidate, score in zip(candidates, scores, strict=True):
-            candidate.score = float(score)
-
         best = float(scores.max())
-        floor = best * 0.8
-        similarity = unit_vectors @ unit_vectors.T
+        floor = best * self.settings.unit_floor
         picked: list[int] = []
         words_used = 0
+
+        def take(i: int) -> bool:
+            nonlocal words_used
+            length = len(texts[i].split())
+            if i in picked or any(similarity[i, j] > 0.85 for j in picked) or (
+                    picked and words_used + length > self.settings.max_answer_words):
+                return False
+            picked.append(i)
+            words_used += length
+            return True
+
         remaining = set(range(len(candidates)))
         while remaining and len(picked) < self.settings.max_answer_units:
             def mmr(i: int) -> float:
@@ -85,23 +82,70 @@ class ExtractiveAnswerer:
 
             i = max(remaining, key=mmr)
             remaining.discard(i)
-            if scores[i] < floor or any(similarity[i, j] > 0.85 for j in picked):
+            if scores[i] < floor or not take(i):
                 continue
-            length = len(texts[i].split())
-            if picked and words_used + length > self.settings.max_answer_words:
-                continue
-            picked.append(i)
-            words_used += length
+            # A sentence is often followed by the example or detail that makes it useful: keep reading.
+            following = i + 1
+            if (following < len(candidates) and _continues(candidates[i], candidates[following])
+                    and scores[following] >= floor * self.settings.continuation_floor
+                    and len(picked) < self.settings.max_answer_units):
+                take(following)
+                remaining.discard(following)
         return [candidates[i] for i in picked]
 
+    def _score(self, candidates: list[_Candidate], request: AnswerRequest) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's relevance, and the units' pairwise similarity (for redundancy)."""
+        in_context = [_in_context(c) for c in candidates]
+        unit_vectors = self.embedder.embed_cached(in_context)
+        asked = request.question if request.is_follow_up else request.standalone_question
+        # The standalone question says what the conversation is about; the question as asked (for a follow-up)
+        # and its focused form (topic words removed) say what is being asked now.
+        queries = self.embedder.embed_cached([request.standalone_question, asked, request.focused_question or asked])
+        # Measured from the candidates' mean: what they all share (the corpus topic) is not relevance, and a
+        # generic sentence, close to that mean, has little left to match with.
+        mean = unit_vectors.mean(axis=0, keepdims=True)
+        residuals = unit_vectors - mean
+        directions = queries - mean
+        directions /= np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-9)
+        projection = residuals @ directions.T
+        meaning = projection @ np.array([0.3, 0.2, 0.5])
+        words = _overlap(asked, in_context, request.term_weights)
+        ranks = np.array([1.0 / (c.chunk_rank + 1) for c in candidates]) * 2  # 1.0 for the best chunk
+        scores = 0.6 * meaning + 0.25 * words + 0.15 * ranks
+        scores -= np.array([0.05 if _DANGLING_START.match(c.unit.text) else 0.0 for c in candidates])
+        for candidate, score in zip(candidates, scores, strict=True):
+            candidate.score = float(score)
+        return scores, unit_vectors @ unit_vectors.T
 
-def _overlap(query: str, texts: list[str]) -> np.ndarray:
-    """Share of the query's distinct (stemmed, stop-word-free) terms found in each text."""
+
+def _continues(first: _Candidate, second: _Candidate) -> bool:
+    """Whether `second` is the very next sentence of the same paragraph as `first`."""
+    if first.chunk.chunk_id != second.chunk.chunk_id or first.unit.is_list_item or second.unit.is_list_item:
+        return False
+    gap = first.chunk.text[first.unit.end - first.chunk.start : second.unit.start - first.chunk.start]
+    return gap.strip() == "" and "\n\n" not in gap
+
+
+def _in_context(candidate: _Candidate) -> str:
+    return unit_in_context(candidate.unit.text, candidate.chunk.section, candidate.chunk.title)
+
+
+def _overlap(query: str, texts: list[str], term_weights: dict[str, float]) -> np.ndarray:
+    """IDF-weighted share of the query's (stemmed, stop-word-free) terms found in each text.
+
+    Weights are the corpus IDF when given (topic words weigh little); otherwise IDF over the texts themselves.
+    """
     tokenized = tokenize([query, *texts])
     query_terms = set(tokenized[0])
-    if not query_terms:
+    unit_terms = [set(t) for t in tokenized[1:]]
+    if not query_terms or not unit_terms:
         return np.zeros(len(texts))
-    return np.array([len(query_terms & set(t)) / len(query_terms) for t in tokenized[1:]])
+    n = len(unit_terms)
+    fallback = max(term_weights.values(), default=0.0)
+    idf = {t: term_weights.get(t, fallback) if term_weights
+           else float(np.log((n + 1) / (sum(t in u for u in unit_terms) + 0.5))) for t in query_terms}
+    total = sum(idf.values()) or 1.0
+    return np.array([sum(idf[t] for t in query_terms & u) / total for u in unit_terms])
 
 
 def _write(chosen: list[_Candidate]) -> ComposedAnswer:

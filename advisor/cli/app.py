@@ -12,3 +12,4 @@ app = typer.Typer(
 )
 
 from advisor.cli import core  # noqa: E402,F401  (registers commands)
+from advisor.cli import evaluate  # noqa: E402,F401  (registers `advisor eval`)

@@ -7,7 +7,7 @@ import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,7 +49,7 @@ class SentenceTransformerEmbedder:
         self.model_name = model
         self.backend = backend
         self.batch_size = batch_size
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -66,13 +66,15 @@ class SentenceTransformerEmbedder:
                 if self._model is None:
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    if self.backend == "onnx":  # exported once to a cache dir; sentence-transformers'
+                        # own onnx backend would need optimum and write beside the installed model
+                        from advisor.retrieval.onnx_export import load_onnx_encoder
+
+                        self._model = load_onnx_encoder(resolve_model(self.model_name))
+                        return self._model
                     from sentence_transformers import SentenceTransformer
 
-                    kwargs: dict[str, object] = {"device": "cpu"}
-                    if self.backend == "onnx":
-                        kwargs["backend"] = "onnx"
-                        kwargs["model_kwargs"] = {"file_name": "model.onnx"}
-                    self._model = SentenceTransformer(resolve_model(self.model_name), **kwargs)
+                    self._model = SentenceTransformer(resolve_model(self.model_name), device="cpu")
         return self._model
 
     @property

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
+import numpy as np
+
 from advisor.models import Chunk, RetrievedChunk
-from advisor.retrieval.bm25_index import BM25Index
+from advisor.retrieval.bm25_index import BM25Index, stem, tokenize
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.retrieval.store import ChunkStore
 from advisor.settings import RetrieverName, Settings
+from advisor.text_units import STOPWORDS, answer_units, unit_in_context
 
-RETRIEVERS: tuple[str, ...] = ("hybrid", "dense", "bm25")
+RETRIEVERS: tuple[str, ...] = ("hybrid", "dense", "bm25", "baseline")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z’'-]*")
 
 
 class UnknownRetrieverError(ValueError):
@@ -30,6 +35,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._bm25: BM25Index | None = None
         self._chunks: dict[str, Chunk] = {}
+        self._centroid: np.ndarray | None = None
         self._checked_at = 0.0
 
     # ---- keeping the keyword index consistent ----------------------------------------------
@@ -43,6 +49,8 @@ class Retriever:
             version = self.store.version()
             if self._bm25 is not None and self._bm25.version == version:
                 return
+            if self._bm25 is not None:  # another process may have written: reload an embedded vector index
+                self.store.reopen()
             chunks = {c.chunk_id: c for c in self.store.all_chunks()}
             index = BM25Index.load(self.settings.bm25_dir)
             if index is None or index.version != version or set(index.chunk_ids) != set(chunks):
@@ -52,6 +60,7 @@ class Retriever:
                 except OSError:
                     pass  # a read-only data directory still gets an in-memory index
             self._bm25, self._chunks = index, chunks
+            self._centroid = self.store.mean_embedding()
 
     @property
     def chunk_count(self) -> int:
@@ -76,22 +85,66 @@ class Retriever:
         assert self._bm25 is not None
         return [(self._chunks[i], s) for i, s in self._bm25.search(query, k) if i in self._chunks]
 
+    def focus(self, query: str) -> str:
+        """The query without the corpus's topic words (those in most chunks, e.g. "medical director").
+
+        Every document here is about becoming a medical director, so those words carry no information about
+        which passage answers; a dense embedding of the remaining words finds the passage on the question's
+        actual subject ("certifications", "salary").
+        """
+        self.refresh()
+        assert self._bm25 is not None
+        limit = self.settings.topic_word_share
+
+        index = self._bm25
+        words = [w for w in _WORDS.findall(query) if w.lower() not in STOPWORDS]
+        stems = [stem(w) for w in words]
+        kept = [index.share_of_chunks_with(s) <= limit for s in stems]
+        for i in range(len(words) - 1):  # a rare pair of topic words is specific: keep both
+            if index.share_of_chunks_with(f"{stems[i]} {stems[i + 1]}") * len(index.chunk_ids) >= 1 and \
+                    index.share_of_chunks_with(f"{stems[i]} {stems[i + 1]}") <= limit / 4:
+                kept[i] = kept[i + 1] = True
+        focused = [w for w, k in zip(words, kept, strict=True) if k]
+        return " ".join(focused) if focused else query
+
+    def term_weights(self, text: str) -> dict[str, float]:
+        """The corpus IDF of each (stemmed) term of `text`: rare words say more about what is asked."""
+        self.refresh()
+        assert self._bm25 is not None
+        n = len(self._bm25.chunk_ids)
+        weights = {}
+        for term in set(tokenize([text])[0]):
+            df = self._bm25.doc_freq.get(term, 0)
+            weights[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return weights
+
     def retrieve(self, query: str, mode: RetrieverName | None = None, k: int | None = None) -> list[RetrievedChunk]:
         """The best k chunks for `query`, best first, with their dense, BM25 and fused scores."""
         mode = mode or self.settings.retriever
         k = k or self.settings.top_k
         if mode not in RETRIEVERS:
             raise UnknownRetrieverError(f"unknown retriever {mode!r}; choose one of {', '.join(RETRIEVERS)}")
+        if mode == "baseline":  # the textbook LangChain pipeline the evaluation compares against
+            from advisor.evaluation.baseline import retrieve_baseline
+            return retrieve_baseline(self, query)
         self.refresh()
         candidates = max(self.settings.candidate_k, k)
         dense = self.dense(query, candidates) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(query, candidates) if mode in ("hybrid", "bm25") else []
+        keyword: list[tuple[Chunk, float]] = []
         if mode == "dense":
             ranked = [(c, s) for c, s in dense]
         elif mode == "bm25":
+            keyword = self.keyword(query, candidates)
             ranked = [(c, s) for c, s in keyword]
         else:
-            ranked = reciprocal_rank_fusion([dense, keyword], self.settings.rrf_k)
+            focused_query = self.focus(query)
+            focused = self.dense(focused_query, candidates) if focused_query != query else dense
+            keyword = self.keyword(focused_query, candidates)  # topic words would only add noise
+            if self.settings.fusion == "rrf":
+                ranked = reciprocal_rank_fusion([dense, focused, keyword], self.settings.rrf_k,
+                                                self.settings.fusion_weights[:3])
+            else:
+                ranked = self._weighted_fusion(query, focused_query, [dense, focused], keyword)
         dense_scores = {c.chunk_id: s for c, s in dense}
         bm25_scores = {c.chunk_id: s for c, s in keyword}
         return [
@@ -101,13 +154,78 @@ class Retriever:
         ]
 
 
-def reciprocal_rank_fusion(rankings: list[list[tuple[Chunk, float]]], k: int = 60) -> list[tuple[Chunk, float]]:
-    """Fuse ranked lists: each chunk scores the sum of 1 / (k + rank) over the lists that hold it."""
+    def _weighted_fusion(self, query: str, focused_query: str, dense_lists: list[list[tuple[Chunk, float]]],
+                         keyword: list[tuple[Chunk, float]]) -> list[tuple[Chunk, float]]:
+        """Score fusion over the union of candidates: exact cosines of the query and its focused form, BM25
+        scaled to the best keyword match, and the best-matching sentence of each chunk (centred on the
+        candidates' mean, so the shared topic does not count). Unlike rank fusion, a weak keyword match
+        cannot outvote a strong semantic one, and one precise sentence can lift a long chunk."""
+        candidates = {c.chunk_id: c for ranking in [*dense_lists, keyword] for c, _ in ranking}
+        vectors = self.store.chunk_embeddings(list(candidates))
+        ids = [i for i in candidates if i in vectors]
+        if not ids:
+            return []
+        matrix = np.vstack([vectors[i] for i in ids])
+        query_vectors = self.embedder.embed_cached([query, focused_query])
+        # Centred on the corpus mean: generic "hub" chunks near the centre stop matching every question.
+        centred, centred_queries = (_centre(matrix, query_vectors, self._centroid)
+                                    if self.settings.centre_embeddings else (matrix, query_vectors))
+        cosine, focused_cosine = centred @ centred_queries[0], centred @ centred_queries[1]
+        top_bm25 = max((s for _, s in keyword), default=0.0) or 1.0
+        bm25 = {c.chunk_id: s / top_bm25 for c, s in keyword}
+        chunks = [candidates[i] for i in ids]
+        sentence = self._best_sentence_scores(chunks, query_vectors)
+        heading = self._heading_scores(chunks, query_vectors)
+        w_dense, w_focused, w_bm25, w_sentence, w_heading = self.settings.fusion_weights
+        fused = {cid: w_dense * cosine[n] + w_focused * focused_cosine[n] + w_bm25 * bm25.get(cid, 0.0)
+                 + w_sentence * sentence[n] + w_heading * heading[n] for n, cid in enumerate(ids)}
+        order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        return [(candidates[cid], float(fused[cid])) for cid in order]
+
+    def _heading_scores(self, chunks: list[Chunk], query_vectors: np.ndarray) -> np.ndarray:
+        """Per chunk, how close its section heading is to the question (headings summarise their section;
+        FAQ headings are questions). Chunks under the document title get the title's similarity."""
+        vectors = self.embedder.embed_cached([c.section or c.title for c in chunks])
+        return (vectors @ query_vectors.T).max(axis=1)
+
+    def _best_sentence_scores(self, chunks: list[Chunk], query_vectors: np.ndarray) -> np.ndarray:
+        """Per chunk, the best centred similarity of one of its answer units to the queries (mean of both)."""
+        owners: list[int] = []
+        texts: list[str] = []
+        for n, chunk in enumerate(chunks):
+            for unit in answer_units(chunk.text, chunk.start):
+                owners.append(n)
+                texts.append(unit_in_context(unit.text, chunk.section, chunk.title))
+        best = np.zeros(len(chunks))
+        if not texts:
+            return best
+        units, queries = _centre(self.embedder.embed_cached(texts), query_vectors)
+        scores = (units @ queries.T).mean(axis=1)
+        best[:] = -1.0
+        np.maximum.at(best, np.array(owners), scores)
+        return best
+
+
+def _centre(vectors: np.ndarray, queries: np.ndarray,
+            centre: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Subtract `centre` (default: the vectors' own mean) from vectors and queries, and re-normalise both."""
+    mean = vectors.mean(axis=0) if centre is None else centre
+
+    def unit_length(m: np.ndarray) -> np.ndarray:
+        m = m - mean
+        return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+    return unit_length(vectors), unit_length(queries)
+
+
+def reciprocal_rank_fusion(rankings: list[list[tuple[Chunk, float]]], k: int = 60,
+                           weights: list[float] | None = None) -> list[tuple[Chunk, float]]:
+    """Fuse ranked lists: each chunk scores the sum of weight / (k + rank) over the lists that hold it."""
     scores: dict[str, float] = {}
     chunks: dict[str, Chunk] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, (chunk, _) in enumerate(ranking, start=1):
-            scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + 1.0 / (k + rank)
+            scores[chunk.chunk_id] = scores.get(chunk.chunk_id, 0.0) + weight / (k + rank)
             chunks[chunk.chunk_id] = chunk
     order = sorted(scores, key=lambda cid: scores[cid], reverse=True)
     return [(chunks[cid], scores[cid]) for cid in order]

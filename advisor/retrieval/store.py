@@ -7,12 +7,14 @@ Chroma is the source of truth for what is indexed. The BM25 index is derived fro
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -24,8 +26,55 @@ _META_ID = "__index_meta__"
 _PAGE_SIZE = 5000
 
 
+_T = TypeVar("_T")
+
+
 class StoreLockedError(RuntimeError):
     """Another process is writing to the same embedded store."""
+
+
+class _ReopenGate:
+    """Any number of store calls at once, or one `reopen` alone (it closes the client they would use)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self._reopening = False
+
+    @contextmanager
+    def use(self) -> Iterator[None]:
+        with self._cond:
+            while self._reopening:
+                self._cond.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._reopening or self._active:
+                self._cond.wait()
+            self._reopening = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._reopening = False
+                self._cond.notify_all()
+
+
+def _gated(method: Callable[..., _T]) -> Callable[..., _T]:
+    @functools.wraps(method)
+    def wrapper(self: ChunkStore, *args: Any, **kwargs: Any) -> _T:
+        with self._gate.use():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def make_chroma_client(settings: Settings):  # -> chromadb.ClientAPI
@@ -52,13 +101,34 @@ class ChunkStore:
 
     def __init__(self, settings: Settings, client: Any = None) -> None:
         self.settings = settings
+        self._owns_client = client is None
+        self._gate = _ReopenGate()
         self.client = client if client is not None else make_chroma_client(settings)
+        self._open_collections()
+
+    def _open_collections(self) -> None:
         self.chunks = self.client.get_or_create_collection(
-            settings.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            self.settings.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
         )
         self.documents = self.client.get_or_create_collection(
-            f"{settings.collection_name}_documents", embedding_function=None
+            f"{self.settings.collection_name}_documents", embedding_function=None
         )
+
+    def reopen(self) -> bool:
+        """Embedded store: reload it from disk so that another process's writes reach dense search.
+
+        An open embedded client keeps its vector index in memory and does not see other processes'
+        writes (its metadata reads do); a Chroma server needs nothing. Returns whether it reopened.
+        """
+        if self.settings.chroma_url or not self._owns_client:
+            return False
+        with self._gate.exclusive():
+            close = getattr(self.client, "close", None)
+            if close is not None:
+                close()  # stops the shared system once no other client in this process uses the path
+            self.client = make_chroma_client(self.settings)
+            self._open_collections()
+        return True
 
     # ---- writing -------------------------------------------------------------------------
     @contextmanager
@@ -82,6 +152,7 @@ class ChunkStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    @_gated
     def upsert_chunks(self, chunks: list[Chunk], embeddings: np.ndarray) -> None:
         for i in range(0, len(chunks), _PAGE_SIZE):
             batch = chunks[i : i + _PAGE_SIZE]
@@ -92,10 +163,12 @@ class ChunkStore:
                 metadatas=[_chunk_metadata(c) for c in batch],
             )
 
+    @_gated
     def delete_chunks(self, chunk_ids: list[str]) -> None:
         for i in range(0, len(chunk_ids), _PAGE_SIZE):
             self.chunks.delete(ids=chunk_ids[i : i + _PAGE_SIZE])
 
+    @_gated
     def upsert_document(self, document: Document) -> None:
         meta = {"title": document.title, "source_path": document.source_path, "content_hash": document.content_hash,
                 "pages": json.dumps(document.pages), "kind": "document"}
@@ -103,9 +176,11 @@ class ChunkStore:
             meta["site"] = document.site
         self.documents.upsert(ids=[document.doc_id], embeddings=[[1.0]], documents=[document.text], metadatas=[meta])
 
+    @_gated
     def delete_document(self, doc_id: str) -> None:
         self.documents.delete(ids=[doc_id])
 
+    @_gated
     def bump_version(self) -> str:
         """Mark the index as changed, so that BM25 indexes in every process rebuild."""
         version = uuid.uuid4().hex
@@ -114,11 +189,13 @@ class ChunkStore:
         return version
 
     # ---- reading -------------------------------------------------------------------------
+    @_gated
     def version(self) -> str:
         got = self.documents.get(ids=[_META_ID], include=["metadatas"])
         metas = got.get("metadatas") or []
         return str(metas[0]["version"]) if metas else "empty"
 
+    @_gated
     def chunk_ids_by_document(self) -> dict[str, set[str]]:
         """Every stored chunk id grouped by document id (including documents with no record)."""
         grouped: dict[str, set[str]] = {}
@@ -127,15 +204,18 @@ class ChunkStore:
                 grouped.setdefault(str(meta["doc_id"]), set()).add(chunk_id)
         return grouped
 
+    @_gated
     def all_chunks(self) -> list[Chunk]:
         chunks: list[Chunk] = []
         for ids, metas, docs in self._pages(include=["metadatas", "documents"]):
             chunks.extend(_chunk_from(i, m, d) for i, m, d in zip(ids, metas, docs, strict=True))
         return chunks
 
+    @_gated
     def count(self) -> int:
         return int(self.chunks.count())
 
+    @_gated
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
         """The k nearest chunks with their cosine similarity, best first."""
         if k <= 0 or self.count() == 0:
@@ -147,14 +227,25 @@ class ChunkStore:
         return [(_chunk_from(i, m, d), 1.0 - float(dist))
                 for i, m, d, dist in zip(ids, metas, docs, distances, strict=True)]
 
+    @_gated
     def chunk_embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         got = self.chunks.get(ids=chunk_ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
+    @_gated
+    def mean_embedding(self, sample: int = 5000) -> np.ndarray | None:
+        """The mean chunk vector (over at most `sample` chunks): the direction every chunk shares."""
+        got = self.chunks.get(include=["embeddings"], limit=sample)
+        embeddings = got.get("embeddings")
+        if embeddings is None or len(embeddings) == 0:
+            return None
+        return np.asarray(embeddings, dtype=np.float32).mean(axis=0)
 
     def document_records(self) -> dict[str, dict[str, Any]]:
         got = self.documents.get(where={"kind": "document"}, include=["metadatas"])
         return {i: dict(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
+    @_gated
     def get_document(self, doc_id: str) -> Document | None:
         got = self.documents.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"] or doc_id == _META_ID:

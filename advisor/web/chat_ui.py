@@ -1,0 +1,160 @@
+"""The Gradio chat UI: streamed answers, expandable citations, example questions, feedback, a Sources tab.
+
+`make_chat_ui` builds the Blocks; the handlers are small functions over `ChatSession` so they can be tested
+without a browser. Every message is shown as HTML produced by `advisor.web.rendering` (markdown is off), so
+user, answerer and document text is always escaped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+from advisor.models import Answer, Turn
+from advisor.service import Advisor
+from advisor.settings import Settings
+from advisor.web.history import ConversationRecorder
+from advisor.web.rendering import render_answer, render_plain, render_question, render_sources
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_QUESTIONS = [
+    "What does a medical director do?",
+    "How do I become a medical director?",
+    "Which skills and qualifications help?",
+    "Where do medical directors work?",
+]
+ERROR_TEXT = "Sorry, something went wrong while answering. Please try again in a moment."
+TITLE = "Medical Director Career Advisor"
+INTRO = (
+    "Ask about becoming a medical director. Answers quote the career articles in the **Sources** tab; "
+    "click a numbered source under an answer to read the passage it comes from."
+)
+
+
+@dataclass
+class ChatSession:
+    """One browser tab's conversation: the turns the advisor sees and the stored id of each shown message."""
+
+    conversation_id: str | None = None
+    turns: list[Turn] = field(default_factory=list)
+    message_ids: list[str | None] = field(default_factory=list)
+
+
+Messages = list[dict[str, Any]]
+
+
+class ChatHandlers:
+    """The UI's event handlers, bound to one advisor, its settings and the conversation recorder."""
+
+    def __init__(self, advisor: Advisor, settings: Settings, recorder: ConversationRecorder) -> None:
+        self.advisor = advisor
+        self.settings = settings
+        self.recorder = recorder
+
+    def ask(self, question: str, messages: Messages | None, session: ChatSession | None
+            ) -> Iterator[tuple[Messages, ChatSession, str]]:
+        """Stream an answer to `question`: yields (chat messages, session, textbox value) as text arrives."""
+        session = session or ChatSession()
+        messages = list(messages or [])
+        question = (question or "").strip()
+        if not question:
+            yield messages, session, ""
+            return
+        if len(question) > self.settings.max_message_chars:
+            gr.Warning(f"Please keep questions under {self.settings.max_message_chars} characters.")
+            yield messages, session, question
+            return
+        messages.append({"role": "user", "content": render_question(question)})
+        messages.append({"role": "assistant", "content": render_plain("…")})
+        yield messages, session, ""
+        answer: Answer | None = None
+        text = ""
+        try:
+            for event in self.advisor.ask_stream(question, list(session.turns)):
+                if event.answer is not None:
+                    answer = event.answer
+                elif event.delta:
+                    text += event.delta
+                    messages[-1] = {"role": "assistant", "content": render_plain(text)}
+                    yield messages, session, ""
+        except Exception:  # the UI must stay usable whatever the answerer does
+            log.exception("answering failed in the chat UI")
+        if answer is None:
+            messages[-1] = {"role": "assistant", "content": render_plain(ERROR_TEXT)}
+            session.message_ids.extend([None, None])
+            yield messages, session, ""
+            return
+        messages[-1] = {"role": "assistant", "content": render_answer(answer.text, answer.citations)}
+        session.turns += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
+        session.message_ids.extend(self.recorder.record_exchange(session, answer))
+        yield messages, session, ""
+
+    def ask_example(self, selected: gr.SelectData, messages: Messages | None, session: ChatSession | None
+                    ) -> Iterator[tuple[Messages, ChatSession, str]]:
+        """Ask the example question the user clicked."""
+        value = selected.value if isinstance(selected.value, dict) else {}
+        yield from self.ask(str(value.get("text", "")), messages, session)
+
+    def feedback(self, liked: gr.LikeData, session: ChatSession | None) -> None:
+        """Store a thumbs up/down on an answer through the conversation store."""
+        index = liked.index if isinstance(liked.index, int) else liked.index[0]
+        if session is None or not 0 <= index < len(session.message_ids):
+            return
+        message_id = session.message_ids[index]
+        if message_id is None or not isinstance(liked.liked, bool):
+            return
+        if self.recorder.record_feedback(session.conversation_id, message_id, liked.liked):
+            gr.Info("Thanks for the feedback.")
+
+    def new_conversation(self) -> tuple[Messages, ChatSession, str]:
+        return [], ChatSession(), ""
+
+    def sources_html(self) -> str:
+        try:
+            return render_sources(self.advisor.sources())
+        except Exception:  # an unreadable index should not break the page
+            log.exception("listing sources failed")
+            return render_plain("The list of sources is not available right now.")
+
+
+def make_chat_ui(advisor: Advisor, settings: Settings, recorder: ConversationRecorder) -> gr.Blocks:
+    """The chat UI as Gradio Blocks, ready for `gr.mount_gradio_app`."""
+    handlers = ChatHandlers(advisor, settings, recorder)
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
+        session = gr.State(ChatSession())
+        gr.Markdown(f"## {TITLE}\n{INTRO}", elem_id="intro")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                chatbot = gr.Chatbot(
+                    elem_id="chat", label="Conversation", show_label=False, height="62vh", min_height=320,
+                    render_markdown=False, sanitize_html=True, allow_tags=False, latex_delimiters=[],
+                    feedback_options=("Like", "Dislike"), buttons=["copy"], layout="bubble",
+                    examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+                    placeholder="Ask a question below, or pick one of these to start.",
+                )
+                with gr.Row(elem_id="ask-row", equal_height=True):
+                    question = gr.Textbox(
+                        elem_id="question", show_label=False, scale=5, lines=1, max_lines=4,
+                        max_length=settings.max_message_chars, autofocus=True,
+                        placeholder="e.g. What qualifications does a medical director need?",
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=72, elem_id="send")
+                new = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+            with gr.Tab("Sources", id="sources"):
+                # Markdown, not gr.HTML: gr.HTML runs templates through `new Function`; the CSP forbids it.
+                sources = gr.Markdown(elem_id="sources", latex_delimiters=[], sanitize_html=True)
+        outputs = [chatbot, session, question]
+        ask_options: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+        question.submit(handlers.ask, [question, chatbot, session], outputs, **ask_options)
+        send.click(handlers.ask, [question, chatbot, session], outputs, **ask_options)
+        chatbot.example_select(handlers.ask_example, [chatbot, session], outputs, **ask_options)
+        chatbot.like(handlers.feedback, [session], None, api_visibility="private")
+        new.click(handlers.new_conversation, None, outputs, api_visibility="private")
+        chatbot.clear(handlers.new_conversation, None, outputs, api_visibility="private")
+        blocks.load(handlers.sources_html, None, sources, api_visibility="private")
+    return blocks

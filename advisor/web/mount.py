@@ -1,0 +1,40 @@
+"""Puts the browser side on the FastAPI app: the widget and demo routes, then the Gradio chat UI at "/"."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+from starlette.routing import Mount
+
+from advisor.conversations import ConversationStore
+from advisor.service import Advisor
+from advisor.settings import Settings
+from advisor.web.chat_ui import make_chat_ui
+from advisor.web.history import ConversationRecorder
+from advisor.web.pages import STATIC_DIR, add_demo_routes, add_embed_routes
+from advisor.web.security import GradioCSPMiddleware
+
+# Gradio must not phone home (analytics, version checks): the advisor runs without internet access.
+_GRADIO_OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_SSR_MODE": "False"}
+
+
+def mount_all(app: FastAPI, advisor: Advisor, settings: Settings,
+              conversations: ConversationStore | None) -> None:
+    """Mount what `advisor.web.mount_web` promises. The Gradio app goes last: it takes every other path."""
+    import gradio as gr  # heavy: imported only when a server is actually being built
+
+    for name, value in _GRADIO_OFFLINE_ENV.items():
+        os.environ.setdefault(name, value)
+    add_embed_routes(app, settings)
+    add_demo_routes(app)
+    blocks = make_chat_ui(advisor, settings, ConversationRecorder(conversations))
+    theme = gr.themes.Soft(primary_hue="teal", font=["system-ui", "-apple-system", "Segoe UI", "sans-serif"],
+                           font_mono=["ui-monospace", "Consolas", "monospace"])
+    gr.mount_gradio_app(
+        app, blocks, path="/", theme=theme, css_paths=[STATIC_DIR / "chat.css"], footer_links=[],
+        ssr_mode=False, show_error=False, enable_monitoring=False, mcp_server=False, pwa=False,
+    )
+    gradio_app = next(r.app for r in reversed(app.routes) if isinstance(r, Mount) and r.path == "")
+    assert isinstance(gradio_app, FastAPI)  # gradio.routes.App
+    gradio_app.add_middleware(GradioCSPMiddleware)

@@ -1,0 +1,268 @@
+/* The embeddable chat (/embed): streams answers from POST /v1/chat/stream and shows numbered, expandable
+ * citations. All text from users, the server and documents goes into the page through textContent only.
+ *
+ * Token: a short-lived widget token arrives in the URL fragment (#token=...) or from the parent page by
+ * postMessage({type: "advisor:token", token}); when the server rejects it, the page asks the parent for a
+ * fresh one with postMessage({type: "advisor:token-request"}). Without a token, requests go out unauthenticated
+ * (accepted only when the server has no API keys configured, e.g. on a developer's machine).
+ */
+(function () {
+  "use strict";
+
+  var STREAM_URL = "v1/chat/stream";
+  var FEEDBACK_URL = "v1/feedback";
+  var TOKEN_WAIT_MS = 5000;
+
+  var state = { token: "", conversationId: null, busy: false, tokenWaiters: [] };
+  var log = document.getElementById("log");
+  var form = document.getElementById("ask");
+  var input = document.getElementById("question");
+  var send = document.getElementById("send");
+  var welcome = document.getElementById("welcome");
+
+  /* ---- small DOM helpers (text only, never markup) ---------------------------------------------- */
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+
+  /* ---- token handling ----------------------------------------------------------------------------- */
+  function takeTokenFromFragment() {
+    var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash || "");
+    if (match) {
+      state.token = decodeURIComponent(match[1]);
+      // Keep the token out of the address bar, history and anything copied from it.
+      history.replaceState(null, "", window.location.pathname + window.location.search);
+    }
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.source !== window.parent || !event.data || event.data.type !== "advisor:token") return;
+    if (typeof event.data.token !== "string") return;
+    state.token = event.data.token;
+    var waiters = state.tokenWaiters;
+    state.tokenWaiters = [];
+    waiters.forEach(function (resolve) { resolve(true); });
+  });
+
+  function requestFreshToken() {
+    if (window.parent === window) return Promise.resolve(false);
+    return new Promise(function (resolve) {
+      state.tokenWaiters.push(resolve);
+      // The request carries no secret, so any parent may receive it; the answer is checked by source.
+      window.parent.postMessage({ type: "advisor:token-request" }, "*");
+      setTimeout(function () { resolve(false); }, TOKEN_WAIT_MS);
+    });
+  }
+
+  function headers(extra) {
+    var h = { "Content-Type": "application/json" };
+    if (state.token) h.Authorization = "Bearer " + state.token;
+    for (var k in extra) h[k] = extra[k];
+    return h;
+  }
+
+  /* ---- rendering ---------------------------------------------------------------------------------- */
+  function addMessage(role, text) {
+    if (welcome) { welcome.remove(); welcome = null; }
+    var box = el("div", "msg " + role);
+    var body = el("div", "text");
+    box.appendChild(body);
+    if (text) body.textContent = text;
+    log.appendChild(box);
+    scrollToEnd();
+    return box;
+  }
+
+  function citationLabel(c) {
+    var parts = [c.title || c.doc_id || "Source"];
+    if (c.section && c.section !== c.title) parts.push(c.section);
+    if (c.page !== null && c.page !== undefined) parts.push("p. " + c.page);
+    return parts.join(" — ");
+  }
+
+  /* Paragraphs of text in which "[n]" markers of known citations become buttons opening footnote n. */
+  function renderAnswerText(container, text, notes) {
+    container.textContent = "";
+    String(text).split(/\n\s*\n/).forEach(function (para) {
+      if (!para.trim()) return;
+      var p = el("p");
+      var last = 0;
+      para.replace(/\[(\d{1,3})\]/g, function (marker, n, offset) {
+        if (!notes[n]) return marker;
+        p.appendChild(document.createTextNode(para.slice(last, offset)));
+        var ref = el("button", "cite-ref", "[" + n + "]");
+        ref.type = "button";
+        ref.setAttribute("aria-label", "Show source " + n);
+        ref.addEventListener("click", function () {
+          notes[n].open = true;
+          notes[n].scrollIntoView({ block: "nearest" });
+        });
+        p.appendChild(ref);
+        last = offset + marker.length;
+        return marker;
+      });
+      p.appendChild(document.createTextNode(para.slice(last)));
+      container.appendChild(p);
+    });
+  }
+
+  function renderCitations(box, text, citations) {
+    var notes = {};
+    var list = el("div", "citations");
+    citations.forEach(function (c) {
+      var details = el("details", "citation");
+      var summary = el("summary");
+      summary.appendChild(el("span", "n", "[" + c.n + "]"));
+      summary.appendChild(document.createTextNode(citationLabel(c)));
+      details.appendChild(summary);
+      details.appendChild(el("blockquote", "snippet", c.snippet || ""));
+      list.appendChild(details);
+      notes[c.n] = details;
+    });
+    renderAnswerText(box.querySelector(".text"), text, notes);
+    if (citations.length) box.appendChild(list);
+  }
+
+  function renderFeedback(box, conversationId, messageId) {
+    if (!conversationId || !messageId) return;
+    var bar = el("div", "feedback");
+    [["up", "Helpful"], ["down", "Not helpful"]].forEach(function (choice) {
+      var b = el("button", "", choice[1]);
+      b.type = "button";
+      b.setAttribute("aria-pressed", "false");
+      b.dataset.rating = choice[0];
+      b.addEventListener("click", function () {
+        bar.querySelectorAll("button").forEach(function (o) { o.setAttribute("aria-pressed", "false"); });
+        b.setAttribute("aria-pressed", "true");
+        sendFeedback(conversationId, messageId, choice[0]);
+      });
+      bar.appendChild(b);
+    });
+    box.appendChild(bar);
+  }
+
+  /* ---- server calls -------------------------------------------------------------------------------- */
+  function sendFeedback(conversationId, messageId, rating) {
+    fetch(FEEDBACK_URL, {
+      method: "POST", headers: headers({}),
+      body: JSON.stringify({ conversation_id: conversationId, message_id: messageId, rating: rating })
+    }).catch(function () { /* feedback is best effort */ });
+  }
+
+  function parseData(raw) {
+    try { return JSON.parse(raw); } catch (e) { return raw; }
+  }
+
+  /* Reads an SSE body and calls onEvent(name, data) for each complete event. */
+  async function readEvents(response, onEvent) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    for (;;) {
+      var chunk = await reader.read();
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n?/g, "\n");
+      var end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        var block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        var name = "message", data = [];
+        block.split("\n").forEach(function (line) {
+          if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+          else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+        });
+        if (data.length) onEvent(name, parseData(data.join("\n")));
+      }
+    }
+  }
+
+  /* A message for the user; the server's own message (always safe to show) when it sent one. */
+  function errorText(status, body) {
+    if (status === 401 || status === 403) return "This chat session has expired. Please reload the page.";
+    if (status === 429) return "Too many questions in a short time. Please wait a minute and try again.";
+    if (body && body.error && typeof body.error.message === "string") return body.error.message;
+    return "Sorry, the advisor is not reachable right now. Please try again.";
+  }
+
+  function post(question) {
+    var body = { message: question };
+    if (state.conversationId) body.conversation_id = state.conversationId;
+    return fetch(STREAM_URL, {
+      method: "POST", headers: headers({ Accept: "text/event-stream" }), body: JSON.stringify(body)
+    });
+  }
+
+  async function ask(question) {
+    if (state.busy || !question.trim()) return;
+    state.busy = true;
+    send.disabled = true;
+    addMessage("user", question);
+    var box = addMessage("assistant pending", "");
+    var textNode = box.querySelector(".text");
+    var text = "", finished = false, messageId = null;
+    try {
+      var response = await post(question);
+      if ((response.status === 401 || response.status === 403) && await requestFreshToken()) {
+        response = await post(question);
+      }
+      if (!response.ok || !response.body) {
+        var detail = null;
+        try { detail = await response.json(); } catch (e) { /* not JSON */ }
+        throw new Error(errorText(response.status, detail));
+      }
+      await readEvents(response, function (name, data) {
+        var obj = data && typeof data === "object" ? data : {};
+        if (obj.conversation_id) state.conversationId = obj.conversation_id;
+        if (obj.message_id) messageId = obj.message_id;
+        if (name === "delta") {
+          text += typeof data === "string" ? data : (obj.text || "");
+          textNode.textContent = text;
+          scrollToEnd();
+        } else if (name === "citations") {
+          renderCitations(box, text, obj.citations || []);
+          finished = true;
+        } else if (name === "error") {
+          throw new Error(errorText(0, obj));
+        } else if (name === "done") {
+          finished = true;
+        }
+      });
+      if (!text) throw new Error(errorText(0));
+    } catch (err) {
+      box.classList.add("error");
+      if (!finished) textNode.textContent = err && err.message ? err.message : errorText(0);
+    } finally {
+      box.classList.remove("pending");
+      renderFeedback(box, state.conversationId, messageId);
+      state.busy = false;
+      send.disabled = false;
+      scrollToEnd();
+    }
+  }
+
+  /* ---- wiring --------------------------------------------------------------------------------------- */
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var question = input.value;
+    input.value = "";
+    ask(question);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  document.querySelectorAll(".example").forEach(function (button) {
+    button.addEventListener("click", function () { ask(button.textContent); });
+  });
+  document.getElementById("new-conversation").addEventListener("click", function () {
+    state.conversationId = null;
+    log.textContent = "";
+    input.focus();
+  });
+
+  takeTokenFromFragment();
+})();

@@ -1,0 +1,38 @@
+"""Known questions retrieve their document first, in every retrieval mode the advisor offers."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.retrieval.hybrid import UnknownRetrieverError
+
+KNOWN = [
+    ("What salary range can a medical director expect?", "medical-director-eligibility-opportunities"),
+    ("What is the Certified Medical Quality credential about?", "become-medical-director-7-steps"),
+    ("What should I do in the first 30 days of a 90-day leadership plan?", "medical-director-next-calling"),
+    ("Why should a prospective medical director build a diverse network?",
+     "recruitingblogs-become-medical-director"),
+    ("What are the key aspects of a career in medical directorship?", "career-as-medical-director"),
+]
+
+
+@pytest.mark.parametrize(("question", "doc_id"), KNOWN)
+def test_known_question_retrieves_its_document_first(advisor, question: str, doc_id: str):
+    hits = advisor.retriever.retrieve(question)
+    assert hits[0].chunk.doc_id == doc_id
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
+
+
+def test_modes_differ_and_unknown_mode_is_refused(advisor):
+    question = "How much do medical directors earn?"
+    bm25 = advisor.retriever.retrieve(question, mode="bm25")
+    dense = advisor.retriever.retrieve(question, mode="dense")
+    assert all(h.bm25_score is not None and h.dense_score is None for h in bm25)
+    assert all(h.dense_score is not None and h.bm25_score is None for h in dense)
+    with pytest.raises(UnknownRetrieverError, match="hybrid"):
+        advisor.retriever.retrieve(question, mode="semantic")  # type: ignore[arg-type]
+
+
+def test_focused_query_drops_the_corpus_topic_words(advisor):
+    assert advisor.retriever.focus("How much do medical directors earn?").split() == ["How", "much", "do", "earn?"]

@@ -1,0 +1,132 @@
+"""The Gradio chat UI in a real Chromium: cited answers, escaping, feedback, phone layout, Sources tab."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from playwright.sync_api import expect
+
+from advisor.conversations import ConversationRecord, FeedbackRecord
+from advisor.web.chat_ui import EXAMPLE_QUESTIONS
+from advisor.web.history import UI_OWNER
+from tests.web.conftest import PHONE, Served, screenshot
+
+XSS = 'What skills help? <img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+
+def ask(page: Any, question: str) -> Any:
+    """Type `question`, send it, and return the locator of the answer once its citations are shown."""
+    before = page.locator('#chat [data-testid="bot"]').count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+    answer = page.locator('#chat [data-testid="bot"]').nth(before)
+    expect(answer.locator("details.citation").first).to_be_attached(timeout=60_000)
+    return answer
+
+
+def open_chat(open_page: Any, url: str, viewport: dict[str, int] | None = None) -> tuple[Any, Any]:
+    page, watch = open_page(url + "/", viewport)
+    expect(page.locator("#chat")).to_be_visible(timeout=30_000)
+    return page, watch
+
+
+def poll(fetch: Any, timeout: float = 20.0) -> Any:
+    """`fetch()` once it returns something truthy (the UI stores in the background of a click)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = fetch()
+        if found:
+            return found
+        time.sleep(0.2)
+    return fetch()
+
+
+def ui_conversations(served: Served) -> list[ConversationRecord]:
+    return served.store.list_conversations(UI_OWNER)
+
+
+def test_a_question_gets_a_cited_answer_whose_footnote_expands_to_the_snippet(
+        open_page: Any, web_server: Served) -> None:
+    page, watch = open_chat(open_page, web_server.url)
+    answer = ask(page, "How do I become a medical director?")
+    expect(answer.locator("sup.cite-ref").first).to_have_text("[1]")
+    footnote = answer.locator("details.citation").first
+    snippet = footnote.locator("blockquote.cite-snippet")
+    expect(snippet).to_be_hidden()
+    footnote.locator("summary").click()
+    expect(snippet).to_be_visible()
+    assert len(snippet.inner_text().strip()) > 20
+    assert footnote.locator("summary").inner_text().startswith("[1]")
+    screenshot(page, "chat-ui-answer")
+    watch.assert_clean()
+
+
+def test_example_question_starts_a_stored_conversation_and_feedback_is_stored(
+        open_page: Any, web_server: Served) -> None:
+    page, watch = open_chat(open_page, web_server.url)
+    known = {c.id for c in ui_conversations(web_server)}
+    page.get_by_text(EXAMPLE_QUESTIONS[0]).click()
+    answer = page.locator('#chat [data-testid="bot"]').first
+    expect(answer.locator("details.citation").first).to_be_attached(timeout=60_000)
+    new = poll(lambda: [c for c in ui_conversations(web_server) if c.id not in known])
+    assert len(new) == 1
+    conversation = new[0]
+    stored = web_server.store.list_messages(conversation.id)
+    assert [m.role for m in stored] == ["user", "assistant"] and stored[0].content == EXAMPLE_QUESTIONS[0]
+    assert stored[1].citations
+
+    page.get_by_role("button", name="Dislike").last.click()
+    feedback: list[FeedbackRecord] = poll(lambda: web_server.store.list_feedback(conversation.id))
+    assert [(f.message_id, f.rating) for f in feedback] == [(stored[1].id, "down")]
+    watch.assert_clean()
+
+
+def test_new_conversation_clears_the_chat_and_starts_a_new_stored_one(open_page: Any,
+                                                                      web_server: Served) -> None:
+    page, watch = open_chat(open_page, web_server.url)
+    ask(page, "What does a medical director do?")
+    first = poll(lambda: ui_conversations(web_server))[0].id
+    page.locator("#new-conversation").click()
+    expect(page.locator('#chat [data-testid="bot"]')).to_have_count(0)
+    ask(page, "Where do medical directors work?")
+    latest = poll(lambda: [c for c in ui_conversations(web_server) if c.id != first
+                           and c.title == "Where do medical directors work?"])
+    assert len(web_server.store.list_messages(latest[0].id)) == 2
+    assert len(web_server.store.list_messages(first)) == 2  # the old one did not grow
+    watch.assert_clean()
+
+
+def test_markup_in_a_question_is_shown_as_text_and_never_runs(open_page: Any, web_server: Served) -> None:
+    page, watch = open_chat(open_page, web_server.url)
+    page.locator("#question textarea").fill(XSS)
+    page.locator("#send").click()
+    question = page.locator('#chat [data-testid="user"]').first
+    expect(question).to_contain_text('<img src=x onerror="window.__xss=1">')
+    expect(question).to_contain_text("<script>window.__xss=2</script>")
+    answer = page.locator('#chat [data-testid="bot"]').first
+    expect(answer).not_to_have_text("…", timeout=60_000)
+    assert question.locator("img, script").count() == 0
+    assert page.evaluate("() => window.__xss") is None
+    watch.assert_clean()
+
+
+def test_phone_width_layout_fits_and_still_answers(open_page: Any, web_server: Served) -> None:
+    page, watch = open_chat(open_page, web_server.url, PHONE)
+    answer = ask(page, "Which skills and qualifications help?")
+    answer.locator("details.citation summary").first.click()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    for selector in ("#question textarea", "#send", "#chat"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    screenshot(page, "chat-ui-phone")
+    watch.assert_clean()
+
+
+def test_sources_tab_lists_the_indexed_documents(open_page: Any, web_server: Served, advisor: Any) -> None:
+    page, watch = open_chat(open_page, web_server.url)
+    page.get_by_role("tab", name="Sources").click()
+    items = page.locator("#sources li.source")
+    expect(items).to_have_count(len(advisor.sources()))
+    expect(page.locator("#sources")).to_contain_text(advisor.sources()[0].title)
+    watch.assert_clean()
