@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.answering.base import AnswerRequest, ComposedAnswer, make_answerer, stream_text
-from advisor.answering.conversation import condense_question, is_follow_up
+from advisor.answering.conversation import condense_question, is_follow_up, plain_question
 from advisor.answering.scope import ScopeGuard
 from advisor.ingestion.pipeline import ingest
 from advisor.models import Answer, Document, IngestReport, RefusalReason, SourceInfo, Turn
@@ -44,7 +44,8 @@ class Advisor:
     def __init__(self, settings: Settings | None = None, embedder: SentenceTransformerEmbedder | None = None) -> None:
         self.settings = settings or get_settings()
         self.embedder = embedder or SentenceTransformerEmbedder(
-            self.settings.embedding_model, self.settings.embedding_backend, self.settings.embedding_batch_size)
+            self.settings.embedding_model, self.settings.embedding_backend, self.settings.embedding_batch_size,
+            threads=self.settings.embedding_threads)
         self._store: ChunkStore | None = None
         self._retriever: Retriever | None = None
         self._answerers: dict[str, object] = {}
@@ -117,14 +118,15 @@ class Advisor:
         started = time.perf_counter()
         history = history or []
         timings: dict[str, float] = {}
-        question = question.strip()
+        asked = question.strip()
+        question = plain_question(asked)
         follow_up = is_follow_up(question, history)
         name = answerer or self.settings.answerer
         standalone = self._condense(question, history, name) if follow_up else question
 
         def finish(composed: ComposedAnswer, retrieved, reason: RefusalReason | None = None) -> Answer:
             timings["total"] = (time.perf_counter() - started) * 1000
-            return Answer(question=question, standalone_question=standalone, text=composed.text,
+            return Answer(question=asked, standalone_question=standalone, text=composed.text,
                           citations=composed.citations, retrieved=retrieved, refused=reason is not None,
                           refusal_reason=reason, answerer=name, timings_ms=timings, metadata=composed.metadata)
 

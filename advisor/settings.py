@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     )
     embedding_backend: Literal["torch", "onnx"] = "torch"
     embedding_batch_size: int = 64
+    embedding_threads: int | None = Field(
+        None, description="CPU threads of the embedding model per process (unset: one per core). With several "
+                          "workers, cores / workers keeps queries fast: more threads than cores stall PyTorch.")
 
     # Vector store
     collection_name: str = "advisor_chunks"
@@ -66,7 +69,7 @@ class Settings(BaseSettings):
         0.30, description="Minimum cosine similarity between question and best chunk to answer at all."
     )
     scope_margin: float = Field(
-        0.0, description="How much closer a question must be to refusal exemplars than to career ones."
+        0.01, description="How much closer a question must be to refusal exemplars than to career ones."
     )
 
     # LLM answerers (openai, ollama, llamacpp)

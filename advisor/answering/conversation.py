@@ -11,7 +11,19 @@ _LEADING_CONNECTIVE = re.compile(r"^\s*(and|but|also|or|so|then|what about|how a
 _REFERRING = re.compile(
     r"\b(those|these|that one|this one|them|they|their|it|its|either|both|the (first|second|third|last|former|"
     r"latter|above|other|two|three)|which one|which of (the|these|those)|one of (those|these|them)|that role|"
-    r"this role|that path|such|neither)\b", re.I)
+    r"this role|that path|such|neither|(does|do|is|was|would|about|with) (that|this|it))\b", re.I)
+
+
+def plain_question(text: str) -> str:
+    """The question without markup: tags and the contents of script/style elements are not what is asked."""
+    if "<" not in text:
+        return " ".join(text.split())
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+    for element in soup(["script", "style", "template", "noscript"]):
+        element.decompose()
+    return " ".join(soup.get_text(" ").split())
 
 
 def is_follow_up(question: str, history: list[Turn]) -> bool:

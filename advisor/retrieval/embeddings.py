@@ -45,10 +45,11 @@ class SentenceTransformerEmbedder:
     """Loads the model on first use (never at import) and caches query embeddings."""
 
     def __init__(self, model: str = "bundled", backend: str = "torch", batch_size: int = 64,
-                 cache_size: int = 4096) -> None:
+                 cache_size: int = 4096, threads: int | None = None) -> None:
         self.model_name = model
         self.backend = backend
         self.batch_size = batch_size
+        self.threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -70,8 +71,12 @@ class SentenceTransformerEmbedder:
                         # own onnx backend would need optimum and write beside the installed model
                         from advisor.retrieval.onnx_export import load_onnx_encoder
 
-                        self._model = load_onnx_encoder(resolve_model(self.model_name))
+                        self._model = load_onnx_encoder(resolve_model(self.model_name), threads=self.threads)
                         return self._model
+                    if self.threads:  # several workers on few cores: more threads than cores stall torch
+                        import torch
+
+                        torch.set_num_threads(self.threads)
                     from sentence_transformers import SentenceTransformer
 
                     self._model = SentenceTransformer(resolve_model(self.model_name), device="cpu")

@@ -143,7 +143,8 @@ class OnnxSentenceEncoder:
         return np.asarray(result[0], dtype=np.float32)
 
 
-def load_onnx_encoder(model_dir: str | Path, cache_dir: Path | None = None) -> OnnxSentenceEncoder:
+def load_onnx_encoder(model_dir: str | Path, cache_dir: Path | None = None,
+                      threads: int | None = None) -> OnnxSentenceEncoder:
     """The ONNX encoder for a local model folder, exporting it into the cache on first use.
 
     Raises OnnxExportError when `model_dir` is not a local sentence-transformers folder.
@@ -156,4 +157,4 @@ def load_onnx_encoder(model_dir: str | Path, cache_dir: Path | None = None) -> O
         with _export_lock:
             if not target.is_file():
                 export_onnx(folder, target)
-    return OnnxSentenceEncoder(folder, target)
+    return OnnxSentenceEncoder(folder, target, threads)
