@@ -143,7 +143,10 @@ class Advisor:
             yield from refuse(intent.reason)
             return
         t = time.perf_counter()
-        retrieved = self.retriever.retrieve(standalone, mode=retriever)
+        hits = self.retriever.retrieve(standalone, mode=retriever)
+        # A follow-up's own words find what it newly asks for ("and what does it pay?").
+        extra = self.retriever.retrieve(question, mode=retriever, k=2) if follow_up else []
+        retrieved = self.retriever.with_context(hits, extra)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         best = max((r.dense_score for r in retrieved if r.dense_score is not None), default=None)
         if best is None and retrieved:  # keyword-only retrieval: ask the dense side how close the corpus is

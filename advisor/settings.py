@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     answerer: str = "extractive"
     max_answer_units: int = 5
     max_answer_words: int = 110
+    unit_score_weights: list[float] = Field(
+        default_factory=lambda: [0.6, 0.25, 0.15],
+        description="Weights of meaning, question-word overlap and chunk rank when scoring answer sentences.")
     continuation_floor: float = Field(
         0.3, description="The sentence after a chosen one joins it when it scores this share of the floor.")
     unit_floor: float = Field(0.4, description="Answer units must score at least this share of the best unit.")

@@ -111,7 +111,8 @@ class ExtractiveAnswerer:
         meaning = projection @ np.array([0.3, 0.2, 0.5])
         words = _overlap(asked, in_context, request.term_weights)
         ranks = np.array([1.0 / (c.chunk_rank + 1) for c in candidates]) * 2  # 1.0 for the best chunk
-        scores = 0.6 * meaning + 0.25 * words + 0.15 * ranks
+        w_meaning, w_words, w_rank = self.settings.unit_score_weights
+        scores = w_meaning * meaning + w_words * words + w_rank * ranks
         scores -= np.array([0.05 if _DANGLING_START.match(c.unit.text) else 0.0 for c in candidates])
         for candidate, score in zip(candidates, scores, strict=True):
             candidate.score = float(score)

@@ -36,6 +36,7 @@ class Retriever:
         self._bm25: BM25Index | None = None
         self._chunks: dict[str, Chunk] = {}
         self._centroid: np.ndarray | None = None
+        self._by_document: dict[str, list[Chunk]] = {}
         self._checked_at = 0.0
 
     # ---- keeping the keyword index consistent ----------------------------------------------
@@ -61,6 +62,9 @@ class Retriever:
                     pass  # a read-only data directory still gets an in-memory index
             self._bm25, self._chunks = index, chunks
             self._centroid = self.store.mean_embedding()
+            self._by_document = {}
+            for chunk in chunks.values():
+                self._by_document.setdefault(chunk.doc_id, []).append(chunk)
 
     @property
     def chunk_count(self) -> int:
@@ -70,6 +74,26 @@ class Retriever:
     def all_chunks(self) -> list[Chunk]:
         self.refresh()
         return list(self._chunks.values())
+
+    def next_chunk(self, chunk: Chunk) -> Chunk | None:
+        """The chunk that follows `chunk` in its document, if any."""
+        self.refresh()
+        following = [c for c in self._by_document.get(chunk.doc_id, []) if c.start >= chunk.end]
+        return min(following, key=lambda c: c.start) if following else None
+
+    def with_context(self, hits: list[RetrievedChunk], extra: list[RetrievedChunk] = (),  # type: ignore[assignment]
+                     neighbours_of: int = 2) -> list[RetrievedChunk]:
+        """`hits`, then `extra` hits and the chunks that follow the best `neighbours_of` hits (chunk borders
+        are arbitrary: the example or list a passage introduces often starts the next chunk)."""
+        result = list(hits)
+        seen = {h.chunk.chunk_id for h in result}
+        following = [self.next_chunk(h.chunk) for h in hits[:neighbours_of]]
+        added = [*extra, *(RetrievedChunk(chunk=c, score=0.0) for c in following if c is not None)]
+        for hit in added:
+            if hit.chunk.chunk_id not in seen:
+                seen.add(hit.chunk.chunk_id)
+                result.append(hit.model_copy(update={"rank": len(result) + 1}))
+        return result
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         self.refresh()
