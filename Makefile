@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install system-deps run ingest serve chat test lint eval bench clean
+.PHONY: install system-deps run ingest serve chat test lint eval check-floors bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,7 +40,10 @@ test: install system-deps lint
 	$(VENV)/bin/pytest -q
 
 eval: install ingest
-	$(VENV)/bin/advisor eval --md evals/REPORT.md --json evals/out/report.json
+	$(VENV)/bin/advisor eval --compare hybrid,dense,bm25,baseline --md evals/REPORT.md --json evals/out/report.json
+
+check-floors: install
+	$(VENV)/bin/pytest -q -m floors tests/evaluation/test_floors.py
 
 bench: install ingest
 	$(PY) evals/bench_core.py

@@ -78,6 +78,9 @@ class Advisor:
         self.embedder.load()
         self.retriever.refresh(force=True)
         self.guard.label_scores("warm up")
+        configured = self.answerer()
+        if hasattr(configured, "warm_up"):  # e.g. load a local GGUF model now rather than on first question
+            configured.warm_up()
         answerer = self.answerer("extractive")
         if self.retriever.chunk_count <= max_chunks:
             units = answerer.scored_texts(self.retriever.all_chunks())
@@ -89,9 +92,9 @@ class Advisor:
         return self.embedder.loaded and self._retriever is not None and self._retriever.chunk_count > 0
 
     # ---- indexing ------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path] | None = None, prune: bool = False, progress: bool = False) -> IngestReport:
+    def ingest(self, paths: Iterable[Path | str] | None = None, prune: bool = False, progress: bool = False) -> IngestReport:
         """Index the given files and folders (the configured corpus by default)."""
-        report = ingest(list(paths) if paths else [self.settings.corpus_dir], self.settings, self.store,
+        report = ingest([Path(p) for p in paths] if paths else [self.settings.corpus_dir], self.settings, self.store,
                         self.embedder, prune=prune, progress=progress)
         self.retriever.refresh(force=True)
         return report
@@ -122,7 +125,7 @@ class Advisor:
         question = plain_question(asked)
         follow_up = is_follow_up(question, history)
         name = answerer or self.settings.answerer
-        standalone = self._condense(question, history, name) if follow_up else question
+        standalone = question
 
         def finish(composed: ComposedAnswer, retrieved, reason: RefusalReason | None = None) -> Answer:
             timings["total"] = (time.perf_counter() - started) * 1000
@@ -142,6 +145,8 @@ class Advisor:
         if intent.reason in ("clinical", "injection") or (intent.reason and not follow_up):
             yield from refuse(intent.reason)
             return
+        if follow_up:  # only now, so a refused question never reaches an LLM condenser
+            standalone = self._condense(question, history, name)
         t = time.perf_counter()
         hits = self.retriever.retrieve(standalone, mode=retriever)
         # A follow-up's own words find what it newly asks for ("and what does it pay?").

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.answering.base import AnswerRequest, ComposedAnswer, register_answerer
+from advisor.answering.safety import corpus_urls, strip_unsafe_markup
 from advisor.models import Chunk, Citation
 from advisor.retrieval.bm25_index import tokenize
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
@@ -187,6 +188,9 @@ def _write(chosen: list[_Candidate]) -> ComposedAnswer:
             paragraphs.append(sentence)
         current_doc = chunk.doc_id
     text = "\n\n".join(_join_bullets(paragraphs))
+    # Quoted documents may carry images, HTML or tracking links (an injected document, say): the answer text
+    # keeps only links that appear in the cited text without query strings; snippets stay verbatim.
+    text = strip_unsafe_markup(text, corpus_urls(c.chunk.text for c in chosen))
     return ComposedAnswer(text=text, citations=citations)
 
 

@@ -105,7 +105,7 @@ def sources(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")
 
 
 def _ask(advisor, question: str, history: list[Turn], retriever: str | None, answerer: str | None) -> Answer:
-    from advisor.answering.base import UnknownAnswererError
+    from advisor.answering.base import AnswererUnavailableError, UnknownAnswererError
     from advisor.retrieval.hybrid import UnknownRetrieverError
 
     try:
@@ -113,3 +113,6 @@ def _ask(advisor, question: str, history: list[Turn], retriever: str | None, ans
     except (UnknownAnswererError, UnknownRetrieverError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except AnswererUnavailableError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from exc
