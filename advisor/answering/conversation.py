@@ -7,11 +7,16 @@ import re
 from advisor.models import Turn
 from advisor.text_units import STOPWORDS, content_words
 
-_LEADING_CONNECTIVE = re.compile(r"^\s*(and|but|also|or|so|then|what about|how about|what of|same for)\b", re.I)
+_LEADING_CONNECTIVE = re.compile(
+    r"^\s*(and|but|also|or|so|then|what about|how about|what of|same for)\b", re.I
+)
 _REFERRING = re.compile(
-    r"\b(those|these|that one|this one|them|they|their|it|its|either|both|the (first|second|third|last|former|"
+    r"\b(those|these|that one|this one|them|they|their|it|its|either|both|"
+    r"the (first|second|third|last|former|"
     r"latter|above|other|two|three)|which one|which of (the|these|those)|one of (those|these|them)|that role|"
-    r"this role|that path|such|neither|(does|do|is|was|would|about|with) (that|this|it))\b", re.I)
+    r"this role|that path|such|neither|(does|do|is|was|would|about|with) (that|this|it))\b",
+    re.I,
+)
 
 
 def plain_question(text: str) -> str:

@@ -20,7 +20,9 @@ from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.settings import Settings
 from advisor.text_units import TextUnit, answer_units, unit_in_context
 
-_DANGLING_START = re.compile(r"^(this|these|that|those|they|it|such|he|she|both|moreover|also|additionally)\b", re.I)
+_DANGLING_START = re.compile(
+    r"^(this|these|that|those|they|it|such|he|she|both|moreover|also|additionally)\b", re.I
+)
 
 
 @dataclass
@@ -55,7 +57,9 @@ class ExtractiveAnswerer:
         return [_in_context(_Candidate(u, c, 0)) for c in chunks for u in self.units_of(c)]
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
-        return [_Candidate(unit, r.chunk, r.rank) for r in request.retrieved for unit in self.units_of(r.chunk)]
+        return [
+            _Candidate(unit, r.chunk, r.rank) for r in request.retrieved for unit in self.units_of(r.chunk)
+        ]
 
     def _select(self, candidates: list[_Candidate], request: AnswerRequest) -> list[_Candidate]:
         scores, similarity = self._score(candidates, request)
@@ -68,8 +72,11 @@ class ExtractiveAnswerer:
         def take(i: int) -> bool:
             nonlocal words_used
             length = len(texts[i].split())
-            if i in picked or any(similarity[i, j] > 0.85 for j in picked) or (
-                    picked and words_used + length > self.settings.max_answer_words):
+            if (
+                i in picked
+                or any(similarity[i, j] > 0.85 for j in picked)
+                or (picked and words_used + length > self.settings.max_answer_words)
+            ):
                 return False
             picked.append(i)
             words_used += length
@@ -77,6 +84,7 @@ class ExtractiveAnswerer:
 
         remaining = set(range(len(candidates)))
         while remaining and len(picked) < self.settings.max_answer_units:
+
             def mmr(i: int) -> float:
                 redundancy = max((similarity[i, j] for j in picked), default=0.0)
                 return 0.75 * scores[i] - 0.25 * redundancy
@@ -87,9 +95,12 @@ class ExtractiveAnswerer:
                 continue
             # A sentence is often followed by the example or detail that makes it useful: keep reading.
             following = i + 1
-            if (following < len(candidates) and _continues(candidates[i], candidates[following])
-                    and scores[following] >= floor * self.settings.continuation_floor
-                    and len(picked) < self.settings.max_answer_units):
+            if (
+                following < len(candidates)
+                and _continues(candidates[i], candidates[following])
+                and scores[following] >= floor * self.settings.continuation_floor
+                and len(picked) < self.settings.max_answer_units
+            ):
                 take(following)
                 remaining.discard(following)
         return [candidates[i] for i in picked]
@@ -101,7 +112,9 @@ class ExtractiveAnswerer:
         asked = request.question if request.is_follow_up else request.standalone_question
         # The standalone question says what the conversation is about; the question as asked (for a follow-up)
         # and its focused form (topic words removed) say what is being asked now.
-        queries = self.embedder.embed_cached([request.standalone_question, asked, request.focused_question or asked])
+        queries = self.embedder.embed_cached(
+            [request.standalone_question, asked, request.focused_question or asked]
+        )
         # Measured from the candidates' mean: what they all share (the corpus topic) is not relevance, and a
         # generic sentence, close to that mean, has little left to match with.
         mean = unit_vectors.mean(axis=0, keepdims=True)
@@ -144,8 +157,12 @@ def _overlap(query: str, texts: list[str], term_weights: dict[str, float]) -> np
         return np.zeros(len(texts))
     n = len(unit_terms)
     fallback = max(term_weights.values(), default=0.0)
-    idf = {t: term_weights.get(t, fallback) if term_weights
-           else float(np.log((n + 1) / (sum(t in u for u in unit_terms) + 0.5))) for t in query_terms}
+    idf = {
+        t: term_weights.get(t, fallback)
+        if term_weights
+        else float(np.log((n + 1) / (sum(t in u for u in unit_terms) + 0.5)))
+        for t in query_terms
+    }
     total = sum(idf.values()) or 1.0
     return np.array([sum(idf[t] for t in query_terms & u) / total for u in unit_terms])
 
@@ -163,9 +180,13 @@ def _write(chosen: list[_Candidate]) -> ComposedAnswer:
     runs: list[list[_Candidate]] = []
     for c in ordered:
         last = runs[-1][-1] if runs else None
-        if (last is not None and last.chunk.chunk_id == c.chunk.chunk_id and not c.unit.is_list_item
-                and not last.unit.is_list_item and c.chunk.text[last.unit.end - c.chunk.start : c.unit.start
-                                                                 - c.chunk.start].strip() == ""):
+        if (
+            last is not None
+            and last.chunk.chunk_id == c.chunk.chunk_id
+            and not c.unit.is_list_item
+            and not last.unit.is_list_item
+            and c.chunk.text[last.unit.end - c.chunk.start : c.unit.start - c.chunk.start].strip() == ""
+        ):
             runs[-1].append(c)
         else:
             runs.append([c])
@@ -177,8 +198,19 @@ def _write(chosen: list[_Candidate]) -> ComposedAnswer:
         chunk = run[0].chunk
         start, end = run[0].unit.start, run[-1].unit.end
         snippet = chunk.text[start - chunk.start : end - chunk.start]
-        citations.append(Citation(n=n, doc_id=chunk.doc_id, title=chunk.title, section=chunk.section,
-                                  snippet=snippet, start=start, end=end, chunk_id=chunk.chunk_id, page=chunk.page))
+        citations.append(
+            Citation(
+                n=n,
+                doc_id=chunk.doc_id,
+                title=chunk.title,
+                section=chunk.section,
+                snippet=snippet,
+                start=start,
+                end=end,
+                chunk_id=chunk.chunk_id,
+                page=chunk.page,
+            )
+        )
         sentence = f"{' '.join(snippet.split())} [{n}]"
         if run[0].unit.is_list_item:
             paragraphs.append(f"- {sentence}")

@@ -36,7 +36,9 @@ def load_exemplars() -> list[tuple[str, str]]:
 class ScopeGuard:
     """Classifies a question's intent by its nearest exemplars, and checks retrieval coverage."""
 
-    def __init__(self, embedder: SentenceTransformerEmbedder, relevance_threshold: float, margin: float) -> None:
+    def __init__(
+        self, embedder: SentenceTransformerEmbedder, relevance_threshold: float, margin: float
+    ) -> None:
         self.embedder = embedder
         self.relevance_threshold = relevance_threshold
         self.margin = margin

@@ -11,5 +11,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from advisor.cli import core  # noqa: E402,F401  (registers commands)
-from advisor.cli import evaluate  # noqa: E402,F401  (registers `advisor eval`)
+# Each command module registers its commands on `app` when imported.
+from advisor.cli import core, evaluate, serve  # noqa: E402,F401

@@ -26,14 +26,18 @@ def format_answer(answer: Answer) -> str:
     if answer.citations:
         lines.append("\nSources:")
         for c in answer.citations:
-            lines.append(f"  [{c.n}] {c.title} — {c.section}\n      \"{c.snippet}\"")
+            lines.append(f'  [{c.n}] {c.title} — {c.section}\n      "{c.snippet}"')
     return "\n".join(lines)
 
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(None, help="Files or folders to index (default: the configured corpus)."),
-    prune: bool = typer.Option(False, "--prune", help="Also remove indexed documents that are not among PATHS."),
+    paths: list[Path] = typer.Argument(  # noqa: B008  (Typer declares arguments this way)
+        None, help="Files or folders to index (default: the configured corpus)."
+    ),
+    prune: bool = typer.Option(
+        False, "--prune", help="Also remove indexed documents that are not among PATHS."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Index documents (.txt, .md, .html, .pdf); unchanged ones are skipped, edited ones replaced."""

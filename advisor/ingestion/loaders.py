@@ -52,7 +52,9 @@ def load_document(path: Path, max_bytes: int, manifest: dict[str, dict[str, str]
         raise DocumentError("not a regular file")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise DocumentError(f"unsupported file type {suffix or '(none)'}; use one of {sorted(SUPPORTED_SUFFIXES)}")
+        raise DocumentError(
+            f"unsupported file type {suffix or '(none)'}; use one of {sorted(SUPPORTED_SUFFIXES)}"
+        )
     size = path.stat().st_size
     if size > max_bytes:
         raise DocumentError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
@@ -126,8 +128,22 @@ def _plain_text(raw: str, markdown: bool) -> tuple[str, str | None]:
 
 
 _BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td", "th", "dt", "dd"]
-_DROP_TAGS = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe",
-              "svg", "button", "select", "input"]
+_DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "select",
+    "input",
+]
 
 
 def _html_text(raw: str) -> tuple[str, str | None]:

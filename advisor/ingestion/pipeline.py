@@ -24,8 +24,9 @@ from advisor.settings import Settings
 EMBED_BATCH = 512
 
 
-def load_documents(paths: Iterable[Path], settings: Settings, report: IngestReport,
-                   progress: bool = False) -> list[Document]:
+def load_documents(
+    paths: Iterable[Path], settings: Settings, report: IngestReport, progress: bool = False
+) -> list[Document]:
     """Every readable document under `paths`; unreadable files are recorded in `report.errors`."""
     documents: list[Document] = []
     seen: dict[str, str] = {}
@@ -41,19 +42,31 @@ def load_documents(paths: Iterable[Path], settings: Settings, report: IngestRepo
             report.errors.append(IngestError(path=str(path), error=str(exc)))
             continue
         except OSError as exc:
-            report.errors.append(IngestError(path=str(path), error=f"cannot read file ({exc.strerror or exc})"))
+            report.errors.append(
+                IngestError(path=str(path), error=f"cannot read file ({exc.strerror or exc})")
+            )
             continue
         if document.doc_id in seen:
-            report.errors.append(IngestError(
-                path=str(path), error=f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}"))
+            report.errors.append(
+                IngestError(
+                    path=str(path),
+                    error=f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}",
+                )
+            )
             continue
         seen[document.doc_id] = str(path)
         documents.append(document)
     return documents
 
 
-def ingest(paths: Iterable[Path], settings: Settings, store: ChunkStore, embedder: SentenceTransformerEmbedder,
-           prune: bool = False, progress: bool = False) -> IngestReport:
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    store: ChunkStore,
+    embedder: SentenceTransformerEmbedder,
+    prune: bool = False,
+    progress: bool = False,
+) -> IngestReport:
     """Bring the store in line with the documents under `paths` (and, with `prune`, drop all others)."""
     started = time.perf_counter()
     report = IngestReport()
@@ -67,12 +80,18 @@ def ingest(paths: Iterable[Path], settings: Settings, store: ChunkStore, embedde
             chunks = split_into_chunks(document, settings.chunk_size)
             wanted = {c.chunk_id for c in chunks}
             record = records.get(document.doc_id)
-            if record and record.get("content_hash") == document.content_hash and stored_ids.get(
-                    document.doc_id) == wanted:
+            if (
+                record
+                and record.get("content_hash") == document.content_hash
+                and stored_ids.get(document.doc_id) == wanted
+            ):
                 report.unchanged_documents.append(document.doc_id)
                 continue
-            (report.updated_documents if document.doc_id in records or document.doc_id in stored_ids
-             else report.added_documents).append(document.doc_id)
+            (
+                report.updated_documents
+                if document.doc_id in records or document.doc_id in stored_ids
+                else report.added_documents
+            ).append(document.doc_id)
             changed.append((document, chunks))
         kept = {d.doc_id for d in documents} | {Path(e.path).stem for e in report.errors}
         removed = sorted((set(stored_ids) | set(records)) - kept) if prune else []
@@ -81,7 +100,9 @@ def ingest(paths: Iterable[Path], settings: Settings, store: ChunkStore, embedde
             return report
 
         store.bump_version()  # readers rebuild BM25 from whatever state a crash might leave
-        missing = [c for d, chunks in changed for c in chunks if c.chunk_id not in stored_ids.get(d.doc_id, set())]
+        missing = [
+            c for d, chunks in changed for c in chunks if c.chunk_id not in stored_ids.get(d.doc_id, set())
+        ]
         report.chunks_written = _embed_and_store(missing, store, embedder, progress)
         for document, chunks in changed:
             stale = sorted(stored_ids.get(document.doc_id, set()) - {c.chunk_id for c in chunks})
@@ -99,8 +120,9 @@ def ingest(paths: Iterable[Path], settings: Settings, store: ChunkStore, embedde
     return report
 
 
-def _embed_and_store(chunks: list[Chunk], store: ChunkStore, embedder: SentenceTransformerEmbedder,
-                     progress: bool) -> int:
+def _embed_and_store(
+    chunks: list[Chunk], store: ChunkStore, embedder: SentenceTransformerEmbedder, progress: bool
+) -> int:
     """Embed in large batches while the previous batch is written, so the store never idles the model."""
     if not chunks:
         return 0

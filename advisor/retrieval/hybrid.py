@@ -26,8 +26,13 @@ class UnknownRetrieverError(ValueError):
 class Retriever:
     """Finds the chunks that answer a query; keeps its BM25 index in step with the store's version."""
 
-    def __init__(self, settings: Settings, store: ChunkStore, embedder: SentenceTransformerEmbedder,
-                 refresh_seconds: float = 2.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChunkStore,
+        embedder: SentenceTransformerEmbedder,
+        refresh_seconds: float = 2.0,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
@@ -81,8 +86,12 @@ class Retriever:
         following = [c for c in self._by_document.get(chunk.doc_id, []) if c.start >= chunk.end]
         return min(following, key=lambda c: c.start) if following else None
 
-    def with_context(self, hits: list[RetrievedChunk], extra: list[RetrievedChunk] = (),  # type: ignore[assignment]
-                     neighbours_of: int = 2) -> list[RetrievedChunk]:
+    def with_context(
+        self,
+        hits: list[RetrievedChunk],
+        extra: list[RetrievedChunk] = (),  # type: ignore[assignment]
+        neighbours_of: int = 2,
+    ) -> list[RetrievedChunk]:
         """`hits`, then `extra` hits and the chunks that follow the best `neighbours_of` hits (chunk borders
         are arbitrary: the example or list a passage introduces often starts the next chunk)."""
         result = list(hits)
@@ -125,8 +134,10 @@ class Retriever:
         stems = [stem(w) for w in words]
         kept = [index.share_of_chunks_with(s) <= limit for s in stems]
         for i in range(len(words) - 1):  # a rare pair of topic words is specific: keep both
-            if index.share_of_chunks_with(f"{stems[i]} {stems[i + 1]}") * len(index.chunk_ids) >= 1 and \
-                    index.share_of_chunks_with(f"{stems[i]} {stems[i + 1]}") <= limit / 4:
+            if (
+                index.share_of_chunks_with(f"{stems[i]} {stems[i + 1]}") * len(index.chunk_ids) >= 1
+                and index.share_of_chunks_with(f"{stems[i]} {stems[i + 1]}") <= limit / 4
+            ):
                 kept[i] = kept[i + 1] = True
         focused = [w for w, k in zip(words, kept, strict=True) if k]
         return " ".join(focused) if focused else query
@@ -142,7 +153,9 @@ class Retriever:
             weights[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         return weights
 
-    def retrieve(self, query: str, mode: RetrieverName | None = None, k: int | None = None) -> list[RetrievedChunk]:
+    def retrieve(
+        self, query: str, mode: RetrieverName | None = None, k: int | None = None
+    ) -> list[RetrievedChunk]:
         """The best k chunks for `query`, best first, with their dense, BM25 and fused scores."""
         mode = mode or self.settings.retriever
         k = k or self.settings.top_k
@@ -150,6 +163,7 @@ class Retriever:
             raise UnknownRetrieverError(f"unknown retriever {mode!r}; choose one of {', '.join(RETRIEVERS)}")
         if mode == "baseline":  # the textbook LangChain pipeline the evaluation compares against
             from advisor.evaluation.baseline import retrieve_baseline
+
             return retrieve_baseline(self, query)
         self.refresh()
         candidates = max(self.settings.candidate_k, k)
@@ -165,21 +179,31 @@ class Retriever:
             focused = self.dense(focused_query, candidates) if focused_query != query else dense
             keyword = self.keyword(focused_query, candidates)  # topic words would only add noise
             if self.settings.fusion == "rrf":
-                ranked = reciprocal_rank_fusion([dense, focused, keyword], self.settings.rrf_k,
-                                                self.settings.fusion_weights[:3])
+                ranked = reciprocal_rank_fusion(
+                    [dense, focused, keyword], self.settings.rrf_k, self.settings.fusion_weights[:3]
+                )
             else:
                 ranked = self._weighted_fusion(query, focused_query, [dense, focused], keyword)
         dense_scores = {c.chunk_id: s for c, s in dense}
         bm25_scores = {c.chunk_id: s for c, s in keyword}
         return [
-            RetrievedChunk(chunk=c, score=s, dense_score=dense_scores.get(c.chunk_id),
-                           bm25_score=bm25_scores.get(c.chunk_id), rank=r)
+            RetrievedChunk(
+                chunk=c,
+                score=s,
+                dense_score=dense_scores.get(c.chunk_id),
+                bm25_score=bm25_scores.get(c.chunk_id),
+                rank=r,
+            )
             for r, (c, s) in enumerate(ranked[:k], start=1)
         ]
 
-
-    def _weighted_fusion(self, query: str, focused_query: str, dense_lists: list[list[tuple[Chunk, float]]],
-                         keyword: list[tuple[Chunk, float]]) -> list[tuple[Chunk, float]]:
+    def _weighted_fusion(
+        self,
+        query: str,
+        focused_query: str,
+        dense_lists: list[list[tuple[Chunk, float]]],
+        keyword: list[tuple[Chunk, float]],
+    ) -> list[tuple[Chunk, float]]:
         """Score fusion over the union of candidates: exact cosines of the query and its focused form, BM25
         scaled to the best keyword match, and the best-matching sentence of each chunk (centred on the
         candidates' mean, so the shared topic does not count). Unlike rank fusion, a weak keyword match
@@ -192,8 +216,11 @@ class Retriever:
         matrix = np.vstack([vectors[i] for i in ids])
         query_vectors = self.embedder.embed_cached([query, focused_query])
         # Centred on the corpus mean: generic "hub" chunks near the centre stop matching every question.
-        centred, centred_queries = (_centre(matrix, query_vectors, self._centroid)
-                                    if self.settings.centre_embeddings else (matrix, query_vectors))
+        centred, centred_queries = (
+            _centre(matrix, query_vectors, self._centroid)
+            if self.settings.centre_embeddings
+            else (matrix, query_vectors)
+        )
         cosine, focused_cosine = centred @ centred_queries[0], centred @ centred_queries[1]
         top_bm25 = max((s for _, s in keyword), default=0.0) or 1.0
         bm25 = {c.chunk_id: s / top_bm25 for c, s in keyword}
@@ -201,8 +228,14 @@ class Retriever:
         sentence = self._best_sentence_scores(chunks, query_vectors)
         heading = self._heading_scores(chunks, query_vectors)
         w_dense, w_focused, w_bm25, w_sentence, w_heading = self.settings.fusion_weights
-        fused = {cid: w_dense * cosine[n] + w_focused * focused_cosine[n] + w_bm25 * bm25.get(cid, 0.0)
-                 + w_sentence * sentence[n] + w_heading * heading[n] for n, cid in enumerate(ids)}
+        fused = {
+            cid: w_dense * cosine[n]
+            + w_focused * focused_cosine[n]
+            + w_bm25 * bm25.get(cid, 0.0)
+            + w_sentence * sentence[n]
+            + w_heading * heading[n]
+            for n, cid in enumerate(ids)
+        }
         order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         return [(candidates[cid], float(fused[cid])) for cid in order]
 
@@ -230,8 +263,9 @@ class Retriever:
         return best
 
 
-def _centre(vectors: np.ndarray, queries: np.ndarray,
-            centre: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _centre(
+    vectors: np.ndarray, queries: np.ndarray, centre: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Subtract `centre` (default: the vectors' own mean) from vectors and queries, and re-normalise both."""
     mean = vectors.mean(axis=0) if centre is None else centre
 
@@ -242,8 +276,9 @@ def _centre(vectors: np.ndarray, queries: np.ndarray,
     return unit_length(vectors), unit_length(queries)
 
 
-def reciprocal_rank_fusion(rankings: list[list[tuple[Chunk, float]]], k: int = 60,
-                           weights: list[float] | None = None) -> list[tuple[Chunk, float]]:
+def reciprocal_rank_fusion(
+    rankings: list[list[tuple[Chunk, float]]], k: int = 60, weights: list[float] | None = None
+) -> list[tuple[Chunk, float]]:
     """Fuse ranked lists: each chunk scores the sum of weight / (k + rank) over the lists that hold it."""
     scores: dict[str, float] = {}
     chunks: dict[str, Chunk] = {}

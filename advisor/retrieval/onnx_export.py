@@ -153,8 +153,12 @@ def load_onnx_encoder(model_dir: str | Path, cache_dir: Path | None = None,
     if not (folder / "tokenizer.json").is_file() or not (folder / "config.json").is_file():
         raise OnnxExportError(f"the onnx backend needs a local model folder with tokenizer.json: {model_dir}")
     target = onnx_path_for(folder, cache_dir)
-    if not target.is_file():
-        with _export_lock:
-            if not target.is_file():
-                export_onnx(folder, target)
-    return OnnxSentenceEncoder(folder, target, threads)
+    try:
+        if not target.is_file():
+            with _export_lock:
+                if not target.is_file():
+                    export_onnx(folder, target)
+        return OnnxSentenceEncoder(folder, target, threads)
+    except ImportError as exc:
+        raise OnnxExportError(f"the onnx embedding backend needs onnxruntime (and onnx for the one-time "
+                              f"export): pip install onnxruntime onnx ({exc})") from exc

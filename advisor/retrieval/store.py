@@ -89,8 +89,11 @@ def make_chroma_client(settings: Settings):  # -> chromadb.ClientAPI
         if settings.chroma_token:
             headers["Authorization"] = f"Bearer {settings.chroma_token.get_secret_value()}"
         return chromadb.HttpClient(
-            host=url.hostname or "localhost", port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https", headers=headers, settings=chroma_settings,
+            host=url.hostname or "localhost",
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            headers=headers,
+            settings=chroma_settings,
         )
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
@@ -144,7 +147,8 @@ class ChunkStore:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
                 raise StoreLockedError(
-                    f"another process is writing to {self.settings.chroma_dir}; the embedded store allows one "
+                    f"another process is writing to {self.settings.chroma_dir}; "
+                    "the embedded store allows one "
                     "writer at a time (use a Chroma server, ADVISOR_CHROMA_URL, for several writers)"
                 ) from exc
             try:
@@ -170,11 +174,18 @@ class ChunkStore:
 
     @_gated
     def upsert_document(self, document: Document) -> None:
-        meta = {"title": document.title, "source_path": document.source_path, "content_hash": document.content_hash,
-                "pages": json.dumps(document.pages), "kind": "document"}
+        meta = {
+            "title": document.title,
+            "source_path": document.source_path,
+            "content_hash": document.content_hash,
+            "pages": json.dumps(document.pages),
+            "kind": "document",
+        }
         if document.site:
             meta["site"] = document.site
-        self.documents.upsert(ids=[document.doc_id], embeddings=[[1.0]], documents=[document.text], metadatas=[meta])
+        self.documents.upsert(
+            ids=[document.doc_id], embeddings=[[1.0]], documents=[document.text], metadatas=[meta]
+        )
 
     @_gated
     def delete_document(self, doc_id: str) -> None:
@@ -184,8 +195,12 @@ class ChunkStore:
     def bump_version(self) -> str:
         """Mark the index as changed, so that BM25 indexes in every process rebuild."""
         version = uuid.uuid4().hex
-        self.documents.upsert(ids=[_META_ID], embeddings=[[1.0]], documents=[""],
-                              metadatas=[{"version": version, "kind": "meta"}])
+        self.documents.upsert(
+            ids=[_META_ID],
+            embeddings=[[1.0]],
+            documents=[""],
+            metadatas=[{"version": version, "kind": "meta"}],
+        )
         return version
 
     # ---- reading -------------------------------------------------------------------------
@@ -220,17 +235,22 @@ class ChunkStore:
         """The k nearest chunks with their cosine similarity, best first."""
         if k <= 0 or self.count() == 0:
             return []
-        result = self.chunks.query(query_embeddings=[embedding], n_results=k,
-                                   include=["metadatas", "documents", "distances"])
+        result = self.chunks.query(
+            query_embeddings=[embedding], n_results=k, include=["metadatas", "documents", "distances"]
+        )
         ids, metas = result["ids"][0], result["metadatas"][0]
         docs, distances = result["documents"][0], result["distances"][0]
-        return [(_chunk_from(i, m, d), 1.0 - float(dist))
-                for i, m, d, dist in zip(ids, metas, docs, distances, strict=True)]
+        return [
+            (_chunk_from(i, m, d), 1.0 - float(dist))
+            for i, m, d, dist in zip(ids, metas, docs, distances, strict=True)
+        ]
 
     @_gated
     def chunk_embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         got = self.chunks.get(ids=chunk_ids, include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+        return {
+            i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"], strict=True)
+        }
 
     @_gated
     def mean_embedding(self, sample: int = 5000) -> np.ndarray | None:
@@ -251,15 +271,26 @@ class ChunkStore:
         if not got["ids"] or doc_id == _META_ID:
             return None
         meta, text = got["metadatas"][0], got["documents"][0]
-        return Document(doc_id=doc_id, title=str(meta["title"]), text=text, source_path=str(meta["source_path"]),
-                        site=meta.get("site"), content_hash=str(meta["content_hash"]),
-                        pages=[tuple(p) for p in json.loads(str(meta.get("pages") or "[]"))])
+        return Document(
+            doc_id=doc_id,
+            title=str(meta["title"]),
+            text=text,
+            source_path=str(meta["source_path"]),
+            site=meta.get("site"),
+            content_hash=str(meta["content_hash"]),
+            pages=[tuple(p) for p in json.loads(str(meta.get("pages") or "[]"))],
+        )
 
     def list_sources(self) -> list[SourceInfo]:
         counts = {doc_id: len(ids) for doc_id, ids in self.chunk_ids_by_document().items()}
         return [
-            SourceInfo(doc_id=doc_id, title=str(meta["title"]), site=meta.get("site"),
-                       source_path=str(meta["source_path"]), chunk_count=counts.get(doc_id, 0))
+            SourceInfo(
+                doc_id=doc_id,
+                title=str(meta["title"]),
+                site=meta.get("site"),
+                source_path=str(meta["source_path"]),
+                chunk_count=counts.get(doc_id, 0),
+            )
             for doc_id, meta in sorted(self.document_records().items())
         ]
 
@@ -275,14 +306,26 @@ class ChunkStore:
 
 
 def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    meta: dict[str, Any] = {"doc_id": chunk.doc_id, "title": chunk.title, "section": chunk.section,
-                            "start": chunk.start, "end": chunk.end}
+    meta: dict[str, Any] = {
+        "doc_id": chunk.doc_id,
+        "title": chunk.title,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+    }
     if chunk.page is not None:
         meta["page"] = chunk.page
     return meta
 
 
 def _chunk_from(chunk_id: str, meta: dict[str, Any], text: str) -> Chunk:
-    return Chunk(chunk_id=chunk_id, doc_id=str(meta["doc_id"]), title=str(meta["title"]),
-                 section=str(meta["section"]), text=text, start=int(meta["start"]), end=int(meta["end"]),
-                 page=int(meta["page"]) if meta.get("page") is not None else None)
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        title=str(meta["title"]),
+        section=str(meta["section"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        page=int(meta["page"]) if meta.get("page") is not None else None,
+    )

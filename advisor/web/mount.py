@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from fastapi import FastAPI
@@ -15,12 +16,15 @@ from advisor.web.history import ConversationRecorder
 from advisor.web.pages import STATIC_DIR, add_demo_routes, add_embed_routes
 from advisor.web.security import GradioCSPMiddleware
 
+logger = logging.getLogger(__name__)
+
 # Gradio must not phone home (analytics, version checks): the advisor runs without internet access.
 _GRADIO_OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_SSR_MODE": "False"}
 
 
-def mount_all(app: FastAPI, advisor: Advisor, settings: Settings,
-              conversations: ConversationStore | None) -> None:
+def mount_all(
+    app: FastAPI, advisor: Advisor, settings: Settings, conversations: ConversationStore | None
+) -> None:
     """Mount what `advisor.web.mount_web` promises. The Gradio app goes last: it takes every other path."""
     import gradio as gr  # heavy: imported only when a server is actually being built
 
@@ -28,12 +32,31 @@ def mount_all(app: FastAPI, advisor: Advisor, settings: Settings,
         os.environ.setdefault(name, value)
     add_embed_routes(app, settings)
     add_demo_routes(app)
+    if settings.api_keys and not settings.public_chat_ui:
+        # The chat UI calls the advisor directly, not through /v1: with keys configured it would be an
+        # unauthenticated way in. Portals use the widget (tokens) instead, or opt in behind their own login.
+        logger.warning(
+            "API keys are set: the chat UI at / is not served (ADVISOR_PUBLIC_CHAT_UI=true serves it)"
+        )
+        return
     blocks = make_chat_ui(advisor, settings, ConversationRecorder(conversations))
-    theme = gr.themes.Soft(primary_hue="teal", font=["system-ui", "-apple-system", "Segoe UI", "sans-serif"],
-                           font_mono=["ui-monospace", "Consolas", "monospace"])
+    theme = gr.themes.Soft(
+        primary_hue="teal",
+        font=["system-ui", "-apple-system", "Segoe UI", "sans-serif"],
+        font_mono=["ui-monospace", "Consolas", "monospace"],
+    )
     gr.mount_gradio_app(
-        app, blocks, path="/", theme=theme, css_paths=[STATIC_DIR / "chat.css"], footer_links=[],
-        ssr_mode=False, show_error=False, enable_monitoring=False, mcp_server=False, pwa=False,
+        app,
+        blocks,
+        path="/",
+        theme=theme,
+        css_paths=[STATIC_DIR / "chat.css"],
+        footer_links=[],
+        ssr_mode=False,
+        show_error=False,
+        enable_monitoring=False,
+        mcp_server=False,
+        pwa=False,
     )
     gradio_app = next(r.app for r in reversed(app.routes) if isinstance(r, Mount) and r.path == "")
     assert isinstance(gradio_app, FastAPI)  # gradio.routes.App

@@ -10,7 +10,8 @@ from tests.conftest import CORPUS_DIR
 # Every line of page furniture the shipped documents carry, verbatim.
 BOILERPLATE = [
     "Post navigation",
-    '"Get paid to offer your opinion! Earn up to $300 per survey. New $20 joining bonus. MDForLives is seeking '
+    '"Get paid to offer your opinion! Earn up to $300 per survey. New $20 joining bonus. '
+    'MDForLives is seeking '
     'health care providers to complete paid medical surveys."',
     "Published by",
     "References",
@@ -37,7 +38,9 @@ BOILERPLATE = [
 
 
 def corpus_lines() -> set[str]:
-    return {line.strip() for path in CORPUS_DIR.glob("*.txt") for line in path.read_text("utf-8").splitlines()}
+    return {
+        line.strip() for path in CORPUS_DIR.glob("*.txt") for line in path.read_text("utf-8").splitlines()
+    }
 
 
 def test_the_boilerplate_list_is_really_in_the_corpus():
@@ -61,9 +64,14 @@ def test_content_lines_are_kept():
     assert kept.startswith("How To Become A Medical Director: Eligibilities, Requirements, And Opportunities")
 
 
-QUERIES = ["How do I subscribe to email notifications?", "Get paid to offer your opinion in surveys",
-           "RSS feed reader address", "Views comments and privacy policy", "Join RecruitingBlogs on Twitter",
-           "references physiciansthrive indeed zippia"]
+QUERIES = [
+    "How do I subscribe to email notifications?",
+    "Get paid to offer your opinion in surveys",
+    "RSS feed reader address",
+    "Views comments and privacy policy",
+    "Join RecruitingBlogs on Twitter",
+    "references physiciansthrive indeed zippia",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)

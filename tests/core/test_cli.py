@@ -16,8 +16,14 @@ from tests.conftest import CORPUS_DIR
 
 def run_cli(args: list[str], data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "advisor", *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "advisor", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +54,10 @@ def test_ask_json_is_the_answer(cli_data: Path):
     answer = json.loads(result.stdout)
     assert answer["refused"] is False
     assert "$200,000" in answer["text"]
-    assert answer["citations"][0]["snippet"] in (CORPUS_DIR / f"{answer['citations'][0]['doc_id']}.txt").read_text()
+    assert (
+        answer["citations"][0]["snippet"]
+        in (CORPUS_DIR / f"{answer['citations'][0]['doc_id']}.txt").read_text()
+    )
 
 
 def test_ask_text_shows_sources(cli_data: Path):
@@ -57,8 +66,11 @@ def test_ask_text_shows_sources(cli_data: Path):
 
 
 def test_chat_keeps_the_conversation(cli_data: Path):
-    result = run_cli(["chat"], cli_data, stdin="What do medical directors do at health insurance companies?\n"
-                                               "and in government agencies?\n\n")
+    result = run_cli(
+        ["chat"],
+        cli_data,
+        stdin="What do medical directors do at health insurance companies?\nand in government agencies?\n\n",
+    )
     assert result.returncode == 0, result.stderr
     assert "government" in result.stdout.split("advisor>")[-1].lower()
 

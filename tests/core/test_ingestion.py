@@ -42,7 +42,10 @@ def expected_state(folder: Path) -> dict[str, set[str]]:
 def test_reingesting_unchanged_corpus_writes_nothing(fresh_settings, embedder, small_corpus):
     service = Advisor(fresh_settings, embedder=embedder)
     first = service.ingest([small_corpus])
-    assert sorted(first.added_documents) == ["career-as-medical-director", "recruitingblogs-become-medical-director"]
+    assert sorted(first.added_documents) == [
+        "career-as-medical-director",
+        "recruitingblogs-become-medical-director",
+    ]
     assert first.chunks_written == sum(len(ids) for ids in expected_state(small_corpus).values())
     version = service.store.version()
 
@@ -57,9 +60,13 @@ def test_edited_document_replaces_its_old_chunks(fresh_settings, embedder, small
     service = Advisor(fresh_settings, embedder=embedder)
     service.ingest([small_corpus])
     path = small_corpus / "career-as-medical-director.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        "The role of a Medical Director can be demanding",
-        "Protected leadership time matters. The role of a Medical Director can be demanding"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "The role of a Medical Director can be demanding",
+            "Protected leadership time matters. The role of a Medical Director can be demanding",
+        ),
+        encoding="utf-8",
+    )
 
     report = service.ingest([small_corpus])
     assert report.updated_documents == ["career-as-medical-director"]
@@ -82,8 +89,10 @@ def test_prune_removes_deleted_documents_only_when_asked(fresh_settings, embedde
     assert pruned.removed_documents == ["recruitingblogs-become-medical-director"]
     assert stored_state(service) == expected_state(small_corpus)
     assert [s.doc_id for s in service.sources()] == ["career-as-medical-director"]
-    assert all(r.chunk.doc_id == "career-as-medical-director"
-               for r in service.retriever.retrieve("diverse professional network", mode="bm25"))
+    assert all(
+        r.chunk.doc_id == "career-as-medical-director"
+        for r in service.retriever.retrieve("diverse professional network", mode="bm25")
+    )
 
 
 def test_process_killed_mid_ingestion_is_completed_by_next_run(fresh_settings, embedder, small_corpus):
@@ -99,21 +108,26 @@ def test_process_killed_mid_ingestion_is_completed_by_next_run(fresh_settings, e
         from advisor.service import Advisor
         from advisor.settings import Settings
         ChunkStore.delete_chunks = lambda self, ids: os._exit(9)  # die between the two halves of the update
-        Advisor(Settings(data_dir={str(fresh_settings.data_dir)!r}, _env_file=None)).ingest([{str(small_corpus)!r}])
+        settings = Settings(data_dir={str(fresh_settings.data_dir)!r}, _env_file=None)
+        Advisor(settings).ingest([{str(small_corpus)!r}])
     """)
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
     assert killed.returncode == 9, killed.stderr.decode()[-2000:]
 
     interrupted = Advisor(fresh_settings, embedder=embedder)
     leftover = stored_state(interrupted)["career-as-medical-director"]
-    assert leftover > expected_state(small_corpus)["career-as-medical-director"]  # old and new chunks both there
+    assert (
+        leftover > expected_state(small_corpus)["career-as-medical-director"]
+    )  # old and new chunks both there
 
     report = interrupted.ingest([small_corpus])
     assert report.updated_documents == ["career-as-medical-director"]
     assert report.chunks_written == 0  # the new chunks were already stored; only stale ones go
     assert stored_state(interrupted) == expected_state(small_corpus)
-    bm25_ids = {r.chunk.chunk_id for r in interrupted.retriever.retrieve("very rewarding influential", mode="bm25",
-                                                                           k=50)}
+    bm25_ids = {
+        r.chunk.chunk_id
+        for r in interrupted.retriever.retrieve("very rewarding influential", mode="bm25", k=50)
+    }
     assert bm25_ids <= set().union(*expected_state(small_corpus).values())
 
 

@@ -10,8 +10,10 @@ KNOWN = [
     ("What salary range can a medical director expect?", "medical-director-eligibility-opportunities"),
     ("What is the Certified Medical Quality credential about?", "become-medical-director-7-steps"),
     ("What should I do in the first 30 days of a 90-day leadership plan?", "medical-director-next-calling"),
-    ("Why should a prospective medical director build a diverse network?",
-     "recruitingblogs-become-medical-director"),
+    (
+        "Why should a prospective medical director build a diverse network?",
+        "recruitingblogs-become-medical-director",
+    ),
     ("What are the key aspects of a career in medical directorship?", "career-as-medical-director"),
 ]
 
@@ -37,6 +39,10 @@ def test_modes_differ_and_unknown_mode_is_refused(advisor):
 def test_focused_query_drops_topic_words_and_question_filler_but_keeps_rare_pairs(advisor):
     assert advisor.retriever.focus("How much do medical directors earn?") == "earn"
     # "healthcare" and "director" are each in most chunks, but the pair is rare: it names one section.
-    assert advisor.retriever.focus("How is a healthcare director different from a medical director?") == \
-        "healthcare director different"
-    assert advisor.retriever.focus("What is a medical director?") == "What is a medical director?"  # nothing left
+    assert (
+        advisor.retriever.focus("How is a healthcare director different from a medical director?")
+        == "healthcare director different"
+    )
+    assert (
+        advisor.retriever.focus("What is a medical director?") == "What is a medical director?"
+    )  # nothing left

@@ -1,0 +1,149 @@
+"""The FastAPI application: `create_app(settings, advisor)` wires the service, the store and the routes.
+
+`app_from_env` is the uvicorn factory (`advisor.api.app:app_from_env`, factory=True): each worker process
+builds its own app, and so its own model, index and database connections.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from advisor.api.deps import ApiState
+from advisor.api.errors import APIError, install_error_handlers
+from advisor.api.logs import configure_logging
+from advisor.api.metrics import Metrics
+from advisor.api.middleware import RequestContextMiddleware
+from advisor.api.ratelimit import SlidingWindowLimiter
+from advisor.api.routes import API_ROUTERS, health
+from advisor.api.security import WidgetTokenSigner
+from advisor.conversations import ConversationStore
+from advisor.service import Advisor
+from advisor.settings import Settings, get_settings
+
+log = logging.getLogger("advisor.api")
+
+API_VERSION = "1.0.0"
+
+_DESCRIPTION = """Ask career questions about becoming a medical director; every answer cites its sources.
+
+Authenticate with `Authorization: Bearer <API key>` (or `X-API-Key`) when the server has API keys configured.
+Errors always have the shape `{"error": {"code", "message", "request_id"}}`.
+"""
+
+
+def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
+    """The app serving `advisor` (built from `settings` if not given): API under /v1, probes, UI at /.
+
+    The advisor is warmed up in the background at start-up; /readyz answers 503 until it is ready.
+    """
+    advisor = advisor or Advisor(settings)
+    conversations = ConversationStore.from_settings(settings)
+    metrics = Metrics()
+    state = ApiState(settings=settings, advisor=advisor, conversations=conversations, metrics=metrics,
+                     limiter=SlidingWindowLimiter(settings.rate_limit_per_minute),
+                     widget_tokens=WidgetTokenSigner.from_settings(settings))
+    if advisor.ready:
+        state.warmed.set()
+    metrics.ready.set_function(lambda: 1.0 if advisor.ready else 0.0)
+
+    app = FastAPI(title="Medical-director career advisor", version=API_VERSION, description=_DESCRIPTION,
+                  lifespan=_lifespan, redoc_url=None)
+    app.state.api = state
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for router in API_ROUTERS:
+        app.include_router(router)
+    app.add_api_route("/v1/{path:path}", _no_such_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                      include_in_schema=False)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    if not settings.api_keys:
+        log.warning("no API keys configured (ADVISOR_API_KEYS): the API is open to anyone who can reach it, "
+                    "so it must only listen on a loopback address")
+    _document_limits(app, settings)
+    if settings.web_ui:
+        _mount_web(app, advisor, settings, conversations)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory: settings from the environment, JSON logs, a fresh app (one per worker)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state: ApiState = app.state.api
+    if not state.warmed.is_set():
+        threading.Thread(target=_warm_up, args=(state,), name="advisor-warm-up", daemon=True).start()
+    yield
+
+
+def _warm_up(state: ApiState) -> None:
+    """Load the model and the index, so /readyz turns ready; failures are logged, never raised."""
+    started = time.perf_counter()
+    try:
+        state.advisor.warm_up()
+    except Exception:  # the server keeps running and /readyz says why it is not ready  # noqa: BLE001
+        log.exception("warm-up failed")
+        state.warmup_error = "warm-up failed; see the server log"
+    finally:
+        state.warmed.set()
+    seconds = round(time.perf_counter() - started, 2)
+    if state.advisor.ready:
+        state.ready_at = time.monotonic()
+        log.info("ready", extra={"warm_up_seconds": seconds})
+    elif not state.warmup_error:
+        log.warning("no documents are indexed: run `advisor ingest` first",
+                    extra={"warm_up_seconds": seconds})
+
+
+def _document_limits(app: FastAPI, settings: Settings) -> None:
+    """Show the configured message limit in /openapi.json (it is a setting, so not in the static model)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            message = schema["components"]["schemas"]["ChatRequest"]["properties"]["message"]
+            message["maxLength"] = settings.max_message_chars
+        return app.openapi_schema or schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _no_such_route(request: Request) -> None:
+    """JSON 404 (or 405) for unknown /v1 paths, before the web UI's catch-all mount can answer them."""
+    allowed = sorted({method for router in API_ROUTERS for route in router.routes
+                      if isinstance(route, APIRoute) and route.path_regex.match(request.url.path)
+                      for method in route.methods or ()})
+    if allowed:
+        raise APIError(405, "method_not_allowed", "Method not allowed.", {"Allow": ", ".join(allowed)})
+    raise APIError(404, "not_found", "No such route.")
+
+
+def _mount_web(app: FastAPI, advisor: Advisor, settings: Settings, conversations: ConversationStore) -> None:
+    """Mount the chat UI and the widget (advisor.web); without that package the API is served alone."""
+    try:
+        from advisor.web import mount_web
+    except ImportError:
+        log.warning("advisor.web is not available: serving the API without the chat UI")
+        return
+    mount_web(app, advisor, settings, conversations)

@@ -1,0 +1,7 @@
+"""The API's routes, one module per area; `API_ROUTERS` hold everything under /v1."""
+
+from advisor.api.routes import chat, conversations, health, openai_compat, sources, widget
+
+API_ROUTERS = [chat.router, conversations.router, sources.router, widget.router, openai_compat.router]
+
+__all__ = ["API_ROUTERS", "health"]

@@ -1,0 +1,52 @@
+"""Probes and metrics: GET /healthz (alive), GET /readyz (model and index loaded), GET /metrics."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from advisor.api.deps import State
+from advisor.api.schemas import Health, Readiness
+
+log = logging.getLogger("advisor.api")
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness: the process is serving")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Readiness, summary="Readiness: model, index and database are usable",
+            responses={503: {"model": Readiness, "description": "Still starting, or a part is not usable."}})
+def readyz(state: State) -> JSONResponse:
+    checks: dict[str, object] = {}
+    try:
+        checks.update(state.advisor.health())
+    except Exception:  # a failing check means "not ready", never a 500  # noqa: BLE001
+        log.exception("health check failed")
+        checks["advisor"] = "health check failed"
+    try:
+        with state.conversations.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = True
+    except Exception:  # noqa: BLE001
+        log.exception("database check failed")
+        checks["database"] = False
+    ready = state.warmed.is_set() and state.advisor.ready and checks["database"] is True  # /v1 answers then
+    if state.warmup_error:
+        checks["warmup_error"] = state.warmup_error
+    body = Readiness(status="ready" if ready else ("failed" if state.warmup_error else "starting"),
+                     checks=jsonable_encoder(checks))
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+def metrics(state: State) -> Response:
+    return Response(state.metrics.render(), media_type=state.metrics.content_type)

@@ -1,0 +1,148 @@
+"""GET /v1/models and POST /v1/chat/completions, so OpenAI clients can talk to the advisor unchanged.
+
+The request's message list is the whole conversation: the last user message is the question, earlier user
+and assistant messages are its history, system messages are ignored. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from advisor.api.answers import check_message, ensure_warm, note_answer
+from advisor.api.deps import ApiCaller, ApiState, State
+from advisor.api.errors import APIError, error_responses
+from advisor.api.logs import current_request_id
+from advisor.api.openai_schemas import (
+    MODEL_ID,
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionRequest,
+    Choice,
+    ModelCard,
+    ModelList,
+    Usage,
+)
+from advisor.api.schemas import CitationOut, sse_response
+from advisor.models import Answer, Citation, Turn
+
+log = logging.getLogger("advisor.api")
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+_STARTED = int(time.time())
+
+
+def _completion_responses() -> dict[int | str, dict[str, Any]]:
+    """JSON for a completion; with `stream: true`, events whose `data` is a chunk's JSON (or `[DONE]`)."""
+    streamed = sse_response("", ["error"])[200]["content"]
+    return {**error_responses(400, 401, 404, 413, 422, 429, 500, 503), 200: {
+        "description": "A completion, or with `stream: true` a stream of `chat.completion.chunk`s.",
+        "content": {"application/json": {}, **streamed}}}
+
+
+def format_footnotes(citations: list[Citation]) -> str:
+    """The sources appended to an answer's text: `\\n\\nSources:\\n[1] Title — Section: "snippet"`."""
+    if not citations:
+        return ""
+    lines = [f'[{c.n}] {c.title} — {c.section}: "{c.snippet}"' for c in citations]
+    return "\n\nSources:\n" + "\n".join(lines)
+
+
+@router.get("/models", response_model=ModelList, responses=error_responses(401, 429, 500), summary="Models")
+def list_models(_caller: ApiCaller) -> ModelList:
+    return ModelList(data=[ModelCard(id=MODEL_ID, created=_STARTED)])
+
+
+@router.post(
+    "/chat/completions", response_model=ChatCompletion, summary="OpenAI-compatible chat completion",
+    responses=_completion_responses(),
+)
+async def chat_completions(body: ChatCompletionRequest, state: State,
+                           _caller: ApiCaller) -> ChatCompletion | EventSourceResponse:
+    """Answer the last user message in the light of the earlier ones; citations are footnotes and a field."""
+    if body.model != MODEL_ID:
+        raise APIError(404, "model_not_found",
+                       f"Unknown model {body.model!r}; the available model is {MODEL_ID!r}.")
+    ensure_warm(state)
+    question, history = _split_conversation(state, body)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    if body.stream:
+        include_usage = bool(body.stream_options and body.stream_options.include_usage)
+        return EventSourceResponse(_chunks(state, completion_id, question, history, include_usage), ping=15)
+    answer = await run_in_threadpool(state.advisor.ask, question, history)
+    note_answer(state, question, answer, "chat_completions")
+    citations = [CitationOut.of(c) for c in answer.citations]
+    content = answer.text + format_footnotes(answer.citations)
+    return ChatCompletion(
+        id=completion_id, created=int(time.time()), model=MODEL_ID,
+        choices=[Choice(message=AssistantMessage(content=content), citations=citations)],
+        usage=_usage(question, history, content), citations=citations, refused=answer.refused,
+    )
+
+
+def _split_conversation(state: ApiState, body: ChatCompletionRequest) -> tuple[str, list[Turn]]:
+    """(question, history) from the message list. Raises 422 if it does not end with a user message."""
+    turns: list[Turn] = []
+    for i, message in enumerate(body.messages):
+        if message.role in ("user", "assistant"):
+            text = message.text()
+            if message.role == "user":
+                check_message(state, text, f"messages[{i}].content")
+            turns.append(Turn(role=message.role, content=text))
+    if not turns or turns[-1].role != "user" or not turns[-1].content.strip():
+        raise APIError(422, "no_question",
+                       "The last user or assistant message must be a non-empty user message.")
+    return turns[-1].content, turns[:-1]
+
+
+def _usage(question: str, history: list[Turn], content: str) -> Usage:
+    prompt = len(question.split()) + sum(len(t.content.split()) for t in history)
+    completion = len(content.split())
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+
+
+def _chunks(state: ApiState, completion_id: str, question: str, history: list[Turn],
+            include_usage: bool) -> Iterator[ServerSentEvent]:
+    """`chat.completion.chunk` events, the last one carrying the citations, then `[DONE]`."""
+    created = int(time.time())
+
+    def chunk(delta: dict[str, str], finish: str | None = None, **extra: object) -> ServerSentEvent:
+        body = {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, **extra}]}
+        return ServerSentEvent(data=json.dumps({**body, **extra}, ensure_ascii=False))
+
+    try:
+        yield chunk({"role": "assistant", "content": ""})
+        answer: Answer | None = None
+        for event in state.advisor.ask_stream(question, history=history):
+            if event.delta:
+                yield chunk({"content": event.delta})
+            answer = event.answer or answer
+        if answer is None:
+            raise RuntimeError("the advisor finished without an answer")
+        note_answer(state, question, answer, "chat_completions_stream")
+        footnotes = format_footnotes(answer.citations)
+        if footnotes:
+            yield chunk({"content": footnotes})
+        citations = [c.model_dump() for c in (CitationOut.of(c) for c in answer.citations)]
+        yield chunk({}, "stop", citations=citations, refused=answer.refused)
+        if include_usage:
+            usage = _usage(question, history, answer.text + footnotes).model_dump()
+            yield ServerSentEvent(data=json.dumps({"id": completion_id, "object": "chat.completion.chunk",
+                                                   "created": created, "model": MODEL_ID, "choices": [],
+                                                   "usage": usage}))
+    except Exception:  # the status line is sent already: report in-band, never the internals
+        log.exception("streamed completion failed")
+        yield ServerSentEvent(event="error", data=json.dumps({"error": {
+            "code": "internal_error", "message": "Something went wrong on our side.",
+            "request_id": current_request_id()}}))
+    yield ServerSentEvent(data="[DONE]")

@@ -1,0 +1,134 @@
+"""Request and response bodies of the advisor's own /v1 routes (the OpenAI-compatible ones are apart)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from advisor.conversations import FeedbackRecord, MessageRecord
+from advisor.models import Citation, RefusalReason, Role
+
+
+def sse_response(description: str, events: list[str]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI 200 response of a Server-Sent-Events route: `schema` describes one event (OpenAPI 3.1)."""
+    event = {"type": "object", "required": ["data"], "properties": {
+        "event": {"type": "string", "enum": events}, "data": {"type": "string", "description": "JSON text."},
+        "id": {"type": "string"}, "retry": {"type": "integer"}}}
+    return {200: {"description": description, "content": {"text/event-stream": {"schema": event}}}}
+
+
+class CitationOut(BaseModel):
+    """A numbered source quoted verbatim by an answer."""
+
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    snippet: str
+
+    @classmethod
+    def of(cls, citation: Citation) -> CitationOut:
+        return cls(n=citation.n, doc_id=citation.doc_id, title=citation.title, section=citation.section,
+                   snippet=citation.snippet)
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, description="The question (at most `max_message_chars` characters).")
+    conversation_id: str | None = Field(None, max_length=64,
+                                        description="Continue this conversation; omit to start one.")
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str
+    message_id: str = Field(description="The id of the answer, to send feedback on.")
+    answer: str
+    refused: bool
+    refusal_reason: RefusalReason | None = None
+    citations: list[CitationOut]
+
+
+class MessageOut(BaseModel):
+    id: str
+    role: Role
+    content: str
+    citations: list[CitationOut] = Field(default_factory=list)
+    refused: bool = False
+    refusal_reason: RefusalReason | None = None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, record: MessageRecord) -> MessageOut:
+        return cls(id=record.id, role=record.role, content=record.content,
+                   citations=[CitationOut.of(c) for c in record.citations], refused=record.refused,
+                   refusal_reason=record.refusal_reason, created_at=record.created_at)
+
+
+class ConversationOut(BaseModel):
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    messages: list[MessageOut]
+
+
+class FeedbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=64, description="An assistant message of that conversation.")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    conversation_id: str
+    message_id: str
+    rating: Literal["up", "down"]
+    comment: str | None = None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, record: FeedbackRecord) -> FeedbackOut:
+        return cls(**record.model_dump())
+
+
+class SourceOut(BaseModel):
+    doc_id: str
+    title: str
+    site: str | None = None
+    chunk_count: int
+
+
+class SourceList(BaseModel):
+    sources: list[SourceOut]
+
+
+class SourceDetail(SourceOut):
+    text: str = Field(description="The cleaned text that citations quote from.")
+
+
+class WidgetTokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str = Field(description="The web origin the widget runs on, e.g. https://portal.example.org.",
+                        max_length=300)
+
+
+class WidgetTokenOut(BaseModel):
+    token: str = Field(description="Send as `Authorization: Bearer <token>` from the bound origin.")
+    origin: str
+    expires_at: int = Field(description="Unix time after which the token is refused.")
+    expires_in: int = Field(description="Seconds of validity left.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "starting", "failed"]
+    checks: dict[str, object]
