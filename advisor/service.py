@@ -173,6 +173,8 @@ class Advisor:
         if not question:
             yield from refuse("empty")
             return
+        # One batch for the question and its focused form (the guard, retrieval and composer reuse them).
+        self.embedder.embed_cached([question, self.retriever.focus(question)])
         intent = self.guard.check_intent(question)
         if intent.reason in ("clinical", "injection") or (intent.reason and not follow_up):
             yield from refuse(intent.reason)

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
         default_factory=lambda: [0.3, 0.3, 0.15, 0.25, 0.2],
         description="Weights of dense, focused-dense, BM25, best-sentence and heading evidence in fusion.",
     )
+    sentence_candidates: int = Field(
+        12, description="Leading hybrid candidates whose sentences are scored one by one (costs embeddings).")
     centre_embeddings: bool = Field(False, description="Score chunks by cosine centred on the corpus mean.")
     topic_word_share: float = Field(
         0.4, description="Words found in more than this share of chunks are dropped from the focused query."

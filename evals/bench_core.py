@@ -84,7 +84,7 @@ def bench_ask(embedder: SentenceTransformerEmbedder) -> dict[str, float]:
     }
 
 
-def synthetic_corpus(folder: Path, documents: int = 120, seed: int = 7) -> None:
+def synthetic_corpus(folder: Path, documents: int = 220, seed: int = 7) -> None:
     """Documents made of the shipped sentences shuffled across documents (no paraphrase)."""
     sentences = []
     for path in sorted(CORPUS.glob("*.txt")):

@@ -225,17 +225,24 @@ class Retriever:
         top_bm25 = max((s for _, s in keyword), default=0.0) or 1.0
         bm25 = {c.chunk_id: s / top_bm25 for c, s in keyword}
         chunks = [candidates[i] for i in ids]
-        sentence = self._best_sentence_scores(chunks, query_vectors)
         heading = self._heading_scores(chunks, query_vectors)
         w_dense, w_focused, w_bm25, w_sentence, w_heading = self.settings.fusion_weights
-        fused = {
-            cid: w_dense * cosine[n]
-            + w_focused * focused_cosine[n]
-            + w_bm25 * bm25.get(cid, 0.0)
-            + w_sentence * sentence[n]
-            + w_heading * heading[n]
-            for n, cid in enumerate(ids)
-        }
+        base = np.array(
+            [
+                w_dense * cosine[n]
+                + w_focused * focused_cosine[n]
+                + w_bm25 * bm25.get(cid, 0.0)
+                + w_heading * heading[n]
+                for n, cid in enumerate(ids)
+            ]
+        )
+        # Sentence evidence costs an embedding per sentence: only the leading candidates get it (cached after
+        # the first time); the others get the lowest sentence score seen, so they cannot overtake on it.
+        leading = np.argsort(-base)[: self.settings.sentence_candidates]
+        sentence_scores = self._best_sentence_scores([chunks[n] for n in leading], query_vectors)
+        sentence = np.full(len(ids), float(sentence_scores.min()) if len(sentence_scores) else 0.0)
+        sentence[leading] = sentence_scores
+        fused = {cid: float(base[n] + w_sentence * sentence[n]) for n, cid in enumerate(ids)}
         order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         return [(candidates[cid], float(fused[cid])) for cid in order]
 
