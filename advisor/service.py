@@ -173,7 +173,7 @@ class Advisor:
         if not question:
             yield from refuse("empty")
             return
-        # One batch for the question and its focused form (the guard, retrieval and composer reuse them).
+        # The guard embeds the question first: batch it with its focused form, which retrieval embeds next.
         self.embedder.embed_cached([question, self.retriever.focus(question)])
         intent = self.guard.check_intent(question)
         if intent.reason in ("clinical", "injection") or (intent.reason and not follow_up):

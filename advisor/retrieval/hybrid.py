@@ -167,6 +167,8 @@ class Retriever:
             return retrieve_baseline(self, query)
         self.refresh()
         candidates = max(self.settings.candidate_k, k)
+        if mode == "hybrid":  # one model call for the query and its focused form, not two
+            self.embedder.embed_cached([query, self.focus(query)])
         dense = self.dense(query, candidates) if mode in ("hybrid", "dense") else []
         keyword: list[tuple[Chunk, float]] = []
         if mode == "dense":
