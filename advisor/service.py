@@ -26,6 +26,8 @@ _REFUSAL_PROMPTS: dict[RefusalReason, str] = {
     "empty": "refusal_empty",
 }
 
+_WARM_UP_QUESTION = "Which skills does a medical director need?"
+
 
 @dataclass
 class StreamEvent:
@@ -50,6 +52,7 @@ class Advisor:
             self.settings.embedding_backend,
             self.settings.embedding_batch_size,
             threads=self.settings.embedding_threads,
+            query_threads=self.settings.query_embedding_threads,
         )
         self._store: ChunkStore | None = None
         self._retriever: Retriever | None = None
@@ -88,9 +91,13 @@ class Advisor:
             configured.warm_up()
         answerer = self.answerer("extractive")
         if self.retriever.chunk_count <= max_chunks:
-            units = answerer.scored_texts(self.retriever.all_chunks())
-            for i in range(0, len(units), 256):
-                self.embedder.embed_cached(units[i : i + 256])
+            chunks = self.retriever.all_chunks()
+            texts = [*self.retriever.heading_texts(chunks), *answerer.scored_texts(chunks)]
+            for i in range(0, len(texts), 256):
+                self.embedder.embed_cached(texts[i : i + 256])
+        plain_question("<p>warm up</p>")  # loads the HTML parser a marked-up question needs
+        if self.retriever.chunk_count:  # one question through every step: first-call costs are paid now
+            self.ask(_WARM_UP_QUESTION, answerer="extractive")
 
     @property
     def ready(self) -> bool:

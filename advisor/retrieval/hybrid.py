@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from advisor.settings import RetrieverName, Settings
 from advisor.text_units import STOPWORDS, answer_units, unit_in_context
 
 RETRIEVERS: tuple[str, ...] = ("hybrid", "dense", "bm25", "baseline")
+_VECTOR_CACHE_SIZE = 20_000  # chunk vectors kept in memory for score fusion (~30 MB with MiniLM)
 _WORDS = re.compile(r"[A-Za-z][A-Za-z’'-]*")
 
 
@@ -42,6 +44,7 @@ class Retriever:
         self._chunks: dict[str, Chunk] = {}
         self._centroid: np.ndarray | None = None
         self._by_document: dict[str, list[Chunk]] = {}
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._checked_at = 0.0
 
     # ---- keeping the keyword index consistent ----------------------------------------------
@@ -66,6 +69,7 @@ class Retriever:
                 except OSError:
                     pass  # a read-only data directory still gets an in-memory index
             self._bm25, self._chunks = index, chunks
+            self._vectors.clear()
             self._centroid = self.store.mean_embedding()
             self._by_document = {}
             for chunk in chunks.values():
@@ -110,8 +114,11 @@ class Retriever:
 
     # ---- searching -----------------------------------------------------------------------
     def dense(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        vector = self.embedder.embed_cached([query])[0]
-        return self.store.query(vector, k)
+        return self.dense_many([query], k)[0]
+
+    def dense_many(self, queries: list[str], k: int) -> list[list[tuple[Chunk, float]]]:
+        """Nearest chunks of each query: one model call and one store call for all of them."""
+        return self.store.query_many(list(self.embedder.embed_cached(queries)), k)
 
     def keyword(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         self.refresh()
@@ -167,18 +174,20 @@ class Retriever:
             return retrieve_baseline(self, query)
         self.refresh()
         candidates = max(self.settings.candidate_k, k)
-        if mode == "hybrid":  # one model call for the query and its focused form, not two
-            self.embedder.embed_cached([query, self.focus(query)])
-        dense = self.dense(query, candidates) if mode in ("hybrid", "dense") else []
+        dense: list[tuple[Chunk, float]] = []
         keyword: list[tuple[Chunk, float]] = []
         if mode == "dense":
+            dense = self.dense(query, candidates)
             ranked = [(c, s) for c, s in dense]
         elif mode == "bm25":
             keyword = self.keyword(query, candidates)
             ranked = [(c, s) for c, s in keyword]
         else:
             focused_query = self.focus(query)
-            focused = self.dense(focused_query, candidates) if focused_query != query else dense
+            if focused_query != query:
+                dense, focused = self.dense_many([query, focused_query], candidates)
+            else:
+                dense = focused = self.dense(query, candidates)
             keyword = self.keyword(focused_query, candidates)  # topic words would only add noise
             if self.settings.fusion == "rrf":
                 ranked = reciprocal_rank_fusion(
@@ -211,7 +220,7 @@ class Retriever:
         candidates' mean, so the shared topic does not count). Unlike rank fusion, a weak keyword match
         cannot outvote a strong semantic one, and one precise sentence can lift a long chunk."""
         candidates = {c.chunk_id: c for ranking in [*dense_lists, keyword] for c, _ in ranking}
-        vectors = self.store.chunk_embeddings(list(candidates))
+        vectors = self._chunk_vectors(list(candidates))
         ids = [i for i in candidates if i in vectors]
         if not ids:
             return []
@@ -248,10 +257,30 @@ class Retriever:
         order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
         return [(candidates[cid], float(fused[cid])) for cid in order]
 
+    def _chunk_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored chunk embeddings, kept in memory after the first fetch (until the store changes)."""
+        with self._lock:
+            missing = [i for i in chunk_ids if i not in self._vectors]
+        fetched = self.store.chunk_embeddings(missing) if missing else {}
+        with self._lock:
+            self._vectors.update(fetched)
+            found = {i: self._vectors[i] for i in chunk_ids if i in self._vectors}
+            for i in chunk_ids:
+                if i in self._vectors:
+                    self._vectors.move_to_end(i)
+            while len(self._vectors) > _VECTOR_CACHE_SIZE:
+                self._vectors.popitem(last=False)
+        return found
+
+    @staticmethod
+    def heading_texts(chunks: list[Chunk]) -> list[str]:
+        """The texts whose similarity to the question is a chunk's heading score (to pre-embed them)."""
+        return [c.section or c.title for c in chunks]
+
     def _heading_scores(self, chunks: list[Chunk], query_vectors: np.ndarray) -> np.ndarray:
         """Per chunk, how close its section heading is to the question (headings summarise their section;
         FAQ headings are questions). Chunks under the document title get the title's similarity."""
-        vectors = self.embedder.embed_cached([c.section or c.title for c in chunks])
+        vectors = self.embedder.embed_cached(self.heading_texts(chunks))
         return (vectors @ query_vectors.T).max(axis=1)
 
     def _best_sentence_scores(self, chunks: list[Chunk], query_vectors: np.ndarray) -> np.ndarray:

@@ -230,19 +230,27 @@ class ChunkStore:
     def count(self) -> int:
         return int(self.chunks.count())
 
-    @_gated
     def query(self, embedding: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
         """The k nearest chunks with their cosine similarity, best first."""
-        if k <= 0 or self.count() == 0:
-            return []
+        return self.query_many([embedding], k)[0]
+
+    @_gated
+    def query_many(self, embeddings: list[np.ndarray], k: int) -> list[list[tuple[Chunk, float]]]:
+        """`query` for several vectors in one call to the store."""
+        # An empty collection answers with empty lists, and k beyond its size with fewer hits.
+        if k <= 0 or not embeddings:
+            return [[] for _ in embeddings]
         result = self.chunks.query(
-            query_embeddings=[embedding], n_results=k, include=["metadatas", "documents", "distances"]
+            query_embeddings=list(embeddings), n_results=k, include=["metadatas", "documents", "distances"]
         )
-        ids, metas = result["ids"][0], result["metadatas"][0]
-        docs, distances = result["documents"][0], result["distances"][0]
         return [
-            (_chunk_from(i, m, d), 1.0 - float(dist))
-            for i, m, d, dist in zip(ids, metas, docs, distances, strict=True)
+            [
+                (_chunk_from(i, m, d), 1.0 - float(dist))
+                for i, m, d, dist in zip(ids, metas, docs, distances, strict=True)
+            ]
+            for ids, metas, docs, distances in zip(
+                result["ids"], result["metadatas"], result["documents"], result["distances"], strict=True
+            )
         ]
 
     @_gated
