@@ -57,6 +57,9 @@ class RetrievedChunk(BaseModel):
     dense_score: float | None = None
     bm25_score: float | None = None
     rank: int = 0
+    follows_rank: int | None = Field(
+        None, description="Context, not a hit: the chunk that continues the hit of this rank in its document."
+    )
 
 
 class Citation(BaseModel):

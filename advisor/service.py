@@ -93,8 +93,7 @@ class Advisor:
         if self.retriever.chunk_count <= max_chunks:
             chunks = self.retriever.all_chunks()
             texts = [*self.retriever.heading_texts(chunks), *answerer.scored_texts(chunks)]
-            for i in range(0, len(texts), 256):
-                self.embedder.embed_cached(texts[i : i + 256])
+            self.embedder.warm_cache(texts, self.settings.data_dir / "warm_vectors.npz")
         plain_question("<p>warm up</p>")  # loads the HTML parser a marked-up question needs
         if self.retriever.chunk_count:  # one question through every step: first-call costs are paid now
             self.ask(_WARM_UP_QUESTION, answerer="extractive")

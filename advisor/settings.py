@@ -73,8 +73,8 @@ class Settings(BaseSettings):
 
     # Answering
     answerer: str = "extractive"
-    max_answer_units: int = 5
-    max_answer_words: int = 110
+    max_answer_units: int = 7
+    max_answer_words: int = 140
     unit_score_weights: list[float] = Field(
         default_factory=lambda: [0.6, 0.25, 0.15],
         description="Weights of meaning, question-word overlap and chunk rank when scoring answer sentences.",

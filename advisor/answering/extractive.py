@@ -57,8 +57,11 @@ class ExtractiveAnswerer:
         return [_in_context(_Candidate(u, c, 0)) for c in chunks for u in self.units_of(c)]
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
+        # A chunk that continues a hit (its list, its example) is read as part of that hit.
         return [
-            _Candidate(unit, r.chunk, r.rank) for r in request.retrieved for unit in self.units_of(r.chunk)
+            _Candidate(unit, r.chunk, r.rank if r.follows_rank is None else r.follows_rank + 1)
+            for r in request.retrieved
+            for unit in self.units_of(r.chunk)
         ]
 
     def _select(self, candidates: list[_Candidate], request: AnswerRequest) -> list[_Candidate]:

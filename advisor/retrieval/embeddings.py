@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -137,3 +139,51 @@ class SentenceTransformerEmbedder:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return np.vstack([found[t] for t in texts])
+
+    def warm_cache(self, texts: list[str], saved: Path | None = None, batch: int = 256) -> None:
+        """Put `texts` in the cache, taking the vectors an earlier process saved at `saved` (keyed by text
+        digest) and embedding only the rest; then saves them all there for the next start."""
+        stored = _read_vectors(saved, self.model_name) if saved else {}
+        missing = []
+        with self._cache_lock:
+            for text in texts:
+                vector = stored.get(_digest(text))
+                if vector is None:
+                    missing.append(text)
+                else:
+                    self._cache[text] = vector
+        for i in range(0, len(missing), batch):
+            self.embed_cached(missing[i : i + batch])
+        if saved and (missing or len(stored) != len(set(texts))):
+            with self._cache_lock:
+                vectors = {_digest(t): self._cache[t] for t in texts if t in self._cache}
+            _write_vectors(saved, self.model_name, vectors)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _read_vectors(path: Path, model: str) -> dict[str, np.ndarray]:
+    """Saved vectors by text digest; nothing when the file is missing, unreadable or from another model."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if str(saved["model"]) != model:
+                return {}
+            return dict(zip(saved["digests"].tolist(), saved["vectors"], strict=True))
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
+def _write_vectors(path: Path, model: str, vectors: dict[str, np.ndarray]) -> None:
+    """Atomically (write, then rename); a read-only data directory just means no saved vectors."""
+    if not vectors:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as handle:
+            np.savez(handle, model=np.array(model), digests=np.array(list(vectors)),
+                     vectors=np.vstack(list(vectors.values())))
+        os.replace(handle.name, path)
+    except OSError:
+        pass

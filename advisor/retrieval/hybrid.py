@@ -100,8 +100,11 @@ class Retriever:
         are arbitrary: the example or list a passage introduces often starts the next chunk)."""
         result = list(hits)
         seen = {h.chunk.chunk_id for h in result}
-        following = [self.next_chunk(h.chunk) for h in hits[:neighbours_of]]
-        added = [*extra, *(RetrievedChunk(chunk=c, score=0.0) for c in following if c is not None)]
+        following = [(h.rank, self.next_chunk(h.chunk)) for h in hits[:neighbours_of]]
+        added = [
+            *extra,
+            *(RetrievedChunk(chunk=c, score=0.0, follows_rank=r) for r, c in following if c is not None),
+        ]
         for hit in added:
             if hit.chunk.chunk_id not in seen:
                 seen.add(hit.chunk.chunk_id)

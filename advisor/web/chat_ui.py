@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from advisor.answering.base import AnswererUnavailableError
 from advisor.models import Answer, Turn
 from advisor.service import Advisor
 from advisor.settings import Settings
@@ -73,7 +74,7 @@ class ChatHandlers:
         messages.append({"role": "assistant", "content": render_plain("…")})
         yield messages, session, ""
         answer: Answer | None = None
-        text = ""
+        text, failure = "", ERROR_TEXT
         try:
             for event in self.advisor.ask_stream(question, list(session.turns)):
                 if event.answer is not None:
@@ -82,10 +83,13 @@ class ChatHandlers:
                     text += event.delta
                     messages[-1] = {"role": "assistant", "content": render_plain(text)}
                     yield messages, session, ""
+        except AnswererUnavailableError as exc:  # its message is written for users: say what is wrong
+            log.warning("the answerer is unavailable in the chat UI: %s", exc)
+            failure = str(exc)
         except Exception:  # the UI must stay usable whatever the answerer does
             log.exception("answering failed in the chat UI")
         if answer is None:
-            messages[-1] = {"role": "assistant", "content": render_plain(ERROR_TEXT)}
+            messages[-1] = {"role": "assistant", "content": render_plain(failure)}
             session.message_ids.extend([None, None])
             yield messages, session, ""
             return

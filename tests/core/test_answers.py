@@ -77,3 +77,14 @@ def test_stream_yields_text_then_the_same_answer(advisor):
     final = events[-1].answer
     assert final is not None and all(e.answer is None for e in events[:-1])
     assert "".join(e.delta for e in events[:-1]) == final.text
+
+
+def test_list_continuing_the_best_passage_is_quoted(advisor):
+    """The credential list starts the chunk after the paragraph that introduces it: it is read with it."""
+    answer = advisor.ask(
+        "Is there a credential I could earn to prove my leadership and business skills without a full "
+        "master's degree?"
+    )
+    assert not answer.refused
+    assert "Certified Physician Executive" in answer.text
+    assert any("Certified Physician Executive" in c.snippet for c in answer.citations)

@@ -46,3 +46,14 @@ def test_focused_query_drops_topic_words_and_question_filler_but_keeps_rare_pair
     assert (
         advisor.retriever.focus("What is a medical director?") == "What is a medical director?"
     )  # nothing left
+
+
+def test_context_chunks_say_which_hit_they_continue(advisor):
+    hits = advisor.retriever.retrieve("Which certifications prove leadership skills without a degree?")
+    retrieved = advisor.retriever.with_context(hits)
+    context = [r for r in retrieved if r.follows_rank is not None]
+    assert all(r.follows_rank is None for r in retrieved[: len(hits)])
+    assert context, "the chunks after the two best hits are added as context"
+    for extra in context:
+        followed = next(h for h in hits if h.rank == extra.follows_rank)
+        assert advisor.retriever.next_chunk(followed.chunk) == extra.chunk

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from advisor.answering.base import AnswererUnavailableError
 from advisor.conversations import ConversationStore
 from advisor.service import Advisor, StreamEvent
 from advisor.settings import Settings
@@ -20,6 +21,14 @@ class BrokenAdvisor:
     def ask_stream(self, question: str, history: Any = None) -> Iterator[StreamEvent]:
         yield StreamEvent(delta="Partial ")
         raise RuntimeError("the index went away")
+
+
+class UnavailableLLMAdvisor:
+    """An advisor whose language model stops answering mid-stream (with `llm_fallback=error`)."""
+
+    def ask_stream(self, question: str, history: Any = None) -> Iterator[StreamEvent]:
+        yield StreamEvent(delta="Experience ")
+        raise AnswererUnavailableError("the openai language model is unavailable")
 
 
 class CountingAdvisor:
@@ -45,6 +54,16 @@ def test_a_failing_answer_shows_a_plain_apology_and_stores_nothing(fresh_setting
     assert ERROR_TEXT in messages[-1]["content"] and "index went away" not in messages[-1]["content"]
     assert session.message_ids == [None, None] and session.turns == []
     assert store.list_conversations(UI_OWNER) == []
+
+
+def test_an_unavailable_language_model_mid_stream_is_named_to_the_user(fresh_settings: Settings,
+                                                                       store: ConversationStore) -> None:
+    handlers = ChatHandlers(UnavailableLLMAdvisor(), fresh_settings,  # type: ignore[arg-type]
+                            ConversationRecorder(store))
+    *_, (messages, session, _) = handlers.ask("What does a medical director do?", [], ChatSession())
+    shown = messages[-1]["content"]
+    assert "language model is unavailable" in shown and "Experience" not in shown
+    assert session.turns == [] and store.list_conversations(UI_OWNER) == []
 
 
 def test_too_long_and_empty_questions_never_reach_the_advisor(fresh_settings: Settings) -> None:

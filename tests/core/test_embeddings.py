@@ -1,0 +1,38 @@
+"""The embedding model: warm vectors saved for the next start, and one thread for question-sized encodes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from advisor.retrieval.embeddings import SentenceTransformerEmbedder, _digest, _read_vectors
+
+
+def test_warm_vectors_are_saved_and_reused_by_the_next_process(embedder, tmp_path):
+    saved = tmp_path / "warm.npz"
+    texts = ["Leadership workshops build skills.", "Committees give exposure to governance."]
+    embedder.warm_cache(texts, saved)
+    assert saved.exists()
+
+    restarted = SentenceTransformerEmbedder()  # a new process's embedder: its model is never loaded here
+    restarted.warm_cache(texts, saved)
+    assert not restarted.loaded
+    np.testing.assert_allclose(restarted.embed_cached(texts), embedder.embed(texts), atol=1e-5)
+
+
+def test_saved_vectors_of_another_model_or_a_broken_file_are_ignored(embedder, tmp_path):
+    saved = tmp_path / "warm.npz"
+    embedder.warm_cache(["A text."], saved)
+    assert _read_vectors(saved, "some/other-model") == {}
+    saved.write_bytes(b"not a numpy archive")
+    assert _read_vectors(saved, embedder.model_name) == {}
+    embedder.warm_cache(["A text."], saved)  # a broken file is replaced, not fatal
+    assert list(_read_vectors(saved, embedder.model_name)) == [_digest("A text.")]
+
+
+def test_question_sized_encodes_run_on_the_query_thread_count(embedder):
+    import torch
+
+    embedder.embed(["one question"])
+    assert torch.get_num_threads() == embedder.query_threads
+    embedder.embed([f"text {i}" for i in range(20)])
+    assert torch.get_num_threads() == embedder._batch_threads
