@@ -60,6 +60,17 @@ class RetrievedChunk(BaseModel):
     follows_rank: int | None = Field(
         None, description="Context, not a hit: the chunk that continues the hit of this rank in its document."
     )
+    follow_up_rank: int | None = Field(
+        None, description="Its rank among the hits of a follow-up's own words (what it newly asks about)."
+    )
+
+    @property
+    def reading_rank(self) -> int:
+        """Where the answer should weigh it: a context chunk next to the hit it continues, a follow-up's own
+        hit at its rank there, any other hit at its rank."""
+        if self.follows_rank is not None:
+            return self.follows_rank + 1
+        return self.follow_up_rank if self.follow_up_rank is not None else self.rank
 
 
 class Citation(BaseModel):

@@ -190,7 +190,9 @@ class Advisor:
         t = time.perf_counter()
         hits = self.retriever.retrieve(standalone, mode=retriever)
         # A follow-up's own words find what it newly asks for ("and what does it pay?").
-        extra = self.retriever.retrieve(question, mode=retriever, k=2) if follow_up else []
+        # With the conversation's topic words: "what does the job pay?" asks about a medical director's job.
+        topical = f"{question} {self.retriever.topic_words(standalone)}"
+        extra = self.retriever.retrieve(topical, mode=retriever, k=2) if follow_up else []
         retrieved = self.retriever.with_context(hits, extra)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         best = max((r.dense_score for r in retrieved if r.dense_score is not None), default=None)

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     sentence_candidates: int = Field(
         12, description="Leading hybrid candidates whose sentences are scored one by one (costs embeddings).")
     centre_embeddings: bool = Field(False, description="Score chunks by cosine centred on the corpus mean.")
+    short_focus_words: int = Field(
+        4, description="A focused query shorter than this many words passes fusion weight to the full query."
+    )
     topic_word_share: float = Field(
         0.4, description="Words found in more than this share of chunks are dropped from the focused query."
     )
@@ -75,9 +78,15 @@ class Settings(BaseSettings):
     answerer: str = "extractive"
     max_answer_units: int = 7
     max_answer_words: int = 140
+    max_units_per_chunk: int = Field(
+        3, description="At most this many answer sentences from one chunk (room for the other sources)."
+    )
     unit_score_weights: list[float] = Field(
-        default_factory=lambda: [0.6, 0.25, 0.15],
-        description="Weights of meaning, question-word overlap and chunk rank when scoring answer sentences.",
+        default_factory=lambda: [0.4, 0.2, 0.25, 0.15, 0.05],
+        min_length=5,
+        max_length=5,
+        description="Weights of an answer sentence's scores: meaning (embedded with its heading), meaning of "
+        "its own words, question-word overlap, chunk rank, and substance (length up to 30 words).",
     )
     continuation_floor: float = Field(
         0.3, description="The sentence after a chosen one joins it when it scores this share of the floor."

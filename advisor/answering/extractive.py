@@ -54,12 +54,13 @@ class ExtractiveAnswerer:
 
     def scored_texts(self, chunks: list[Chunk]) -> list[str]:
         """The texts `compose` embeds for these chunks' units (to pre-compute them at warm-up)."""
-        return [_in_context(_Candidate(u, c, 0)) for c in chunks for u in self.units_of(c)]
+        units = [_Candidate(u, c, 0) for c in chunks for u in self.units_of(c)]
+        return [*(_in_context(u) for u in units), *(u.unit.text for u in units)]
 
     def _candidates(self, request: AnswerRequest) -> list[_Candidate]:
         # A chunk that continues a hit (its list, its example) is read as part of that hit.
         return [
-            _Candidate(unit, r.chunk, r.rank if r.follows_rank is None else r.follows_rank + 1)
+            _Candidate(unit, r.chunk, r.reading_rank)
             for r in request.retrieved
             for unit in self.units_of(r.chunk)
         ]
@@ -72,12 +73,16 @@ class ExtractiveAnswerer:
         picked: list[int] = []
         words_used = 0
 
-        def take(i: int) -> bool:
+        def take(i: int, continuing: bool = False) -> bool:
             nonlocal words_used
             length = len(texts[i].split())
+            same_chunk = sum(candidates[j].chunk.chunk_id == candidates[i].chunk.chunk_id for j in picked)
             if (
                 i in picked
-                or any(similarity[i, j] > 0.85 for j in picked)
+                or same_chunk >= self.settings.max_units_per_chunk
+                # units are embedded with their heading, so a paragraph's sentences look alike: the next
+                # sentence of a picked one is never a repeat of it
+                or (not continuing and any(similarity[i, j] > 0.85 for j in picked))
                 or (picked and words_used + length > self.settings.max_answer_words)
             ):
                 return False
@@ -104,7 +109,7 @@ class ExtractiveAnswerer:
                 and scores[following] >= floor * self.settings.continuation_floor
                 and len(picked) < self.settings.max_answer_units
             ):
-                take(following)
+                take(following, continuing=True)
                 remaining.discard(following)
         return [candidates[i] for i in picked]
 
@@ -112,6 +117,8 @@ class ExtractiveAnswerer:
         """Each unit's relevance, and the units' pairwise similarity (for redundancy)."""
         in_context = [_in_context(c) for c in candidates]
         unit_vectors = self.embedder.embed_cached(in_context)
+        # A short sentence embedded with its heading is mostly the heading: its own words count too.
+        own_vectors = self.embedder.embed_cached([c.unit.text for c in candidates])
         asked = request.question if request.is_follow_up else request.standalone_question
         # The standalone question says what the conversation is about; the question as asked (for a follow-up)
         # and its focused form (topic words removed) say what is being asked now.
@@ -120,20 +127,28 @@ class ExtractiveAnswerer:
         )
         # Measured from the candidates' mean: what they all share (the corpus topic) is not relevance, and a
         # generic sentence, close to that mean, has little left to match with.
-        mean = unit_vectors.mean(axis=0, keepdims=True)
-        residuals = unit_vectors - mean
-        directions = queries - mean
-        directions /= np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-9)
-        projection = residuals @ directions.T
-        meaning = projection @ np.array([0.3, 0.2, 0.5])
+        query_mix = np.array([0.3, 0.2, 0.5])
+        meaning = _projection(unit_vectors, queries) @ query_mix
+        own_meaning = _projection(own_vectors, queries) @ query_mix
         words = _overlap(asked, in_context, request.term_weights)
         ranks = np.array([1.0 / (c.chunk_rank + 1) for c in candidates]) * 2  # 1.0 for the best chunk
-        w_meaning, w_words, w_rank = self.settings.unit_score_weights
-        scores = w_meaning * meaning + w_words * words + w_rank * ranks
+        substance = np.array([min(len(c.unit.text.split()), 30) / 30 for c in candidates])
+        w_meaning, w_own, w_words, w_rank, w_substance = self.settings.unit_score_weights
+        scores = w_meaning * meaning + w_own * own_meaning + w_words * words
+        scores += w_rank * ranks + w_substance * substance
         scores -= np.array([0.05 if _DANGLING_START.match(c.unit.text) else 0.0 for c in candidates])
         for candidate, score in zip(candidates, scores, strict=True):
             candidate.score = float(score)
         return scores, unit_vectors @ unit_vectors.T
+
+
+def _projection(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Each vector's projection on each query's direction, measured from the vectors' mean: what all the
+    candidates share (the corpus topic) is not relevance, and a generic sentence has little left to match."""
+    mean = vectors.mean(axis=0, keepdims=True)
+    directions = queries - mean
+    directions /= np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-9)
+    return (vectors - mean) @ directions.T
 
 
 def _continues(first: _Candidate, second: _Candidate) -> bool:

@@ -102,7 +102,7 @@ class Retriever:
         seen = {h.chunk.chunk_id for h in result}
         following = [(h.rank, self.next_chunk(h.chunk)) for h in hits[:neighbours_of]]
         added = [
-            *extra,
+            *(hit.model_copy(update={"follow_up_rank": hit.rank}) for hit in extra),
             *(RetrievedChunk(chunk=c, score=0.0, follows_rank=r) for r, c in following if c is not None),
         ]
         for hit in added:
@@ -151,6 +151,11 @@ class Retriever:
                 kept[i] = kept[i + 1] = True
         focused = [w for w, k in zip(words, kept, strict=True) if k]
         return " ".join(focused) if focused else query
+
+    def topic_words(self, text: str) -> str:
+        """The corpus-topic words of `text` (those `focus` drops), e.g. "medical director"."""
+        kept = set(self.focus(text).split())
+        return " ".join(w for w in _WORDS.findall(text) if w.lower() not in STOPWORDS and w not in kept)
 
     def term_weights(self, text: str) -> dict[str, float]:
         """The corpus IDF of each (stemmed) term of `text`: rare words say more about what is asked."""
@@ -241,6 +246,11 @@ class Retriever:
         chunks = [candidates[i] for i in ids]
         heading = self._heading_scores(chunks, query_vectors)
         w_dense, w_focused, w_bm25, w_sentence, w_heading = self.settings.fusion_weights
+        # A focused query of one or two words ("MBA") has lost what is asked about it: trust it less.
+        focus_words = len(focused_query.split())
+        if focus_words < self.settings.short_focus_words:
+            shift = w_focused * (1 - focus_words / self.settings.short_focus_words)
+            w_dense, w_focused = w_dense + shift, w_focused - shift
         base = np.array(
             [
                 w_dense * cosine[n]
