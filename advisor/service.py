@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.answering.base import AnswerRequest, ComposedAnswer, make_answerer, stream_text
+from advisor.answering.cache import AnswerCache
 from advisor.answering.conversation import condense_question, is_follow_up, plain_question
 from advisor.answering.scope import ScopeGuard
 from advisor.ingestion.pipeline import ingest
@@ -58,6 +59,7 @@ class Advisor:
         self._retriever: Retriever | None = None
         self._answerers: dict[str, object] = {}
         self._lock = threading.Lock()
+        self.answers = AnswerCache(self.settings.answer_cache_size)
         self.guard = ScopeGuard(self.embedder, self.settings.relevance_threshold, self.settings.scope_margin)
 
     # ---- parts ---------------------------------------------------------------------------
@@ -146,7 +148,32 @@ class Advisor:
         retriever: RetrieverName | None = None,
         answerer: str | None = None,
     ) -> Iterator[StreamEvent]:
-        """Like `ask`, yielding text deltas as they are written and then the complete `Answer`."""
+        """Like `ask`, yielding text deltas as they are written and then the complete `Answer`.
+
+        Answers of a deterministic answerer (the extractive one) are cached per index version: the same
+        question in the same conversation gets the same answer without being worked out again."""
+        started = time.perf_counter()
+        name = answerer or self.settings.answerer
+        key = None
+        if self.answers.size > 0 and getattr(self.answerer(name), "deterministic", False):
+            mode = retriever or self.settings.retriever
+            key = self.answers.key(question, history or [], mode, name, self.retriever.index_version)
+            cached = self.answers.get(key)
+            if cached is not None:
+                yield from _replay(cached, started)
+                return
+        for event in self._answer_stream(question, history, retriever, answerer):
+            if event.answer is not None and key is not None:
+                self.answers.put(key, event.answer)
+            yield event
+
+    def _answer_stream(
+        self,
+        question: str,
+        history: list[Turn] | None,
+        retriever: RetrieverName | None,
+        answerer: str | None,
+    ) -> Iterator[StreamEvent]:
         started = time.perf_counter()
         history = history or []
         timings: dict[str, float] = {}
@@ -257,3 +284,15 @@ class Advisor:
 
     def refusal_text(self, reason: RefusalReason) -> str:
         return load_prompt(_REFUSAL_PROMPTS[reason], self.settings.prompts_dir)
+
+
+def _replay(answer: Answer, started: float) -> Iterator[StreamEvent]:
+    """A cached answer streamed like a new one, with this request's timing."""
+    if answer.refused:
+        yield StreamEvent(delta=answer.text)
+    else:
+        for piece in stream_text(ComposedAnswer(text=answer.text, citations=answer.citations)):
+            yield StreamEvent(delta=piece)
+    timings = {"total": (time.perf_counter() - started) * 1000}
+    yield StreamEvent(answer=answer.model_copy(update={"timings_ms": timings,
+                                                       "metadata": {**answer.metadata, "cached": True}}))

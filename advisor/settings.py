@@ -76,6 +76,9 @@ class Settings(BaseSettings):
 
     # Answering
     answerer: str = "extractive"
+    answer_cache_size: int = Field(
+        1024, ge=0, description="Recent extractive answers kept per process (0: none); an ingest resets them."
+    )
     max_answer_units: int = 7
     max_answer_words: int = 140
     max_units_per_chunk: int = Field(

@@ -63,7 +63,8 @@ def bench_ingest() -> dict[str, float]:
 def bench_ask(embedder: SentenceTransformerEmbedder) -> dict[str, float]:
     questions = [q.question for q in load_questions() if not q.history_turns]
     with tempfile.TemporaryDirectory() as tmp:
-        advisor = Advisor(Settings(data_dir=Path(tmp), _env_file=None), embedder=embedder)  # type: ignore[call-arg]
+        settings = Settings(data_dir=Path(tmp), answer_cache_size=0, _env_file=None)  # type: ignore[call-arg]
+        advisor = Advisor(settings, embedder=embedder)
         advisor.ingest()
         p50s, p95s = [], []
         for _ in range(ROUNDS):
@@ -135,7 +136,7 @@ from advisor.evaluation.questions import load_questions
 from advisor.service import Advisor
 from advisor.settings import Settings
 with tempfile.TemporaryDirectory() as tmp:
-    advisor = Advisor(Settings(data_dir=Path(tmp), _env_file=None))
+    advisor = Advisor(Settings(data_dir=Path(tmp), answer_cache_size=0, _env_file=None))
     advisor.ingest()
     advisor.warm_up()
     for q in load_questions():

@@ -37,6 +37,7 @@ class ExtractiveAnswerer:
     """Grounded extractive composer: every sentence of the answer is a quoted, cited source unit."""
 
     name = "extractive"
+    deterministic = True  # the same question and sources always give the same answer: it may be cached
 
     def __init__(self, settings: Settings, embedder: SentenceTransformerEmbedder) -> None:
         self.settings = settings

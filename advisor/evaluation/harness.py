@@ -139,6 +139,7 @@ def run_eval(advisor: Advisor, questions: Sequence[EvalQuestion], retriever: str
     texts = DocumentTexts(advisor)
     if questions:  # untimed: lets lazy parts (models, caches, the baseline index) load before timing starts
         ask_question(advisor, questions[0], retriever, answerer)
+        advisor.answers.clear()  # every timed question is worked out, none replayed from the cache
     for i, question in enumerate(questions, start=1):
         answer, latency, error = ask_question(advisor, question, retriever, answerer)
         run.rows.append(score_question(question, answer, latency, error, texts))

@@ -76,6 +76,13 @@ class Retriever:
                 self._by_document.setdefault(chunk.doc_id, []).append(chunk)
 
     @property
+    def index_version(self) -> str:
+        """The store version the indexes were loaded from (changes with every ingest that writes)."""
+        self.refresh()
+        assert self._bm25 is not None
+        return str(self._bm25.version)
+
+    @property
     def chunk_count(self) -> int:
         self.refresh()
         return len(self._chunks)
