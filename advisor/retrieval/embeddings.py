@@ -68,6 +68,7 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._pinned: dict[str, np.ndarray] = {}  # warm-up texts (answer sentences, headings): never evicted
         self._cache_size = cache_size
 
     @property
@@ -128,12 +129,14 @@ class SentenceTransformerEmbedder:
     def embed_cached(self, texts: list[str]) -> np.ndarray:
         """Like `embed`, reusing earlier results for texts seen before (queries, answer sentences)."""
         with self._cache_lock:
-            found = {t: self._cache[t] for t in texts if t in self._cache}
+            found = {t: v for t in texts if (v := self._pinned.get(t, self._cache.get(t))) is not None}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             found.update(zip(missing, self.embed(missing), strict=True))
         with self._cache_lock:
             for text in texts:
+                if text in self._pinned:
+                    continue
                 self._cache[text] = found[text]
                 self._cache.move_to_end(text)
             while len(self._cache) > self._cache_size:
@@ -141,23 +144,24 @@ class SentenceTransformerEmbedder:
         return np.vstack([found[t] for t in texts])
 
     def warm_cache(self, texts: list[str], saved: Path | None = None, batch: int = 256) -> None:
-        """Put `texts` in the cache, taking the vectors an earlier process saved at `saved` (keyed by text
-        digest) and embedding only the rest; then saves them all there for the next start."""
+        """Pin `texts` in the cache (questions passing through never evict them), taking the vectors an
+        earlier process saved at `saved` (keyed by text digest) and embedding only the rest; then saves them
+        all there for the next start. The pinned set is replaced, not added to."""
         stored = _read_vectors(saved, self.model_name) if saved else {}
+        pinned: dict[str, np.ndarray] = {}
         missing = []
-        with self._cache_lock:
-            for text in texts:
-                vector = stored.get(_digest(text))
-                if vector is None:
-                    missing.append(text)
-                else:
-                    self._cache[text] = vector
+        for text in dict.fromkeys(texts):
+            vector = stored.get(_digest(text))
+            if vector is None:
+                missing.append(text)
+            else:
+                pinned[text] = vector
         for i in range(0, len(missing), batch):
-            self.embed_cached(missing[i : i + batch])
-        if saved and (missing or len(stored) != len(set(texts))):
-            with self._cache_lock:
-                vectors = {_digest(t): self._cache[t] for t in texts if t in self._cache}
-            _write_vectors(saved, self.model_name, vectors)
+            pinned.update(zip(missing[i : i + batch], self.embed(missing[i : i + batch]), strict=True))
+        with self._cache_lock:
+            self._pinned = pinned
+        if saved and (missing or len(stored) != len(pinned)):
+            _write_vectors(saved, self.model_name, {_digest(t): v for t, v in pinned.items()})
 
 
 def _digest(text: str) -> str:

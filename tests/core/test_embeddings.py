@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder, _digest, _read_vectors
+
+
+@pytest.fixture(scope="module")
+def embedder() -> SentenceTransformerEmbedder:
+    """An embedder of this module's own: warming replaces the pinned texts of the one the others share."""
+    model = SentenceTransformerEmbedder()
+    model.load()
+    return model
 
 
 def test_warm_vectors_are_saved_and_reused_by_the_next_process(embedder, tmp_path):
@@ -17,6 +26,10 @@ def test_warm_vectors_are_saved_and_reused_by_the_next_process(embedder, tmp_pat
     restarted.warm_cache(texts, saved)
     assert not restarted.loaded
     np.testing.assert_allclose(restarted.embed_cached(texts), embedder.embed(texts), atol=1e-5)
+    for n in range(5000):  # questions passing through the bounded cache never evict pinned texts
+        restarted._cache[f"question {n}"] = np.zeros(3, dtype=np.float32)
+    restarted.embed_cached([f"question {n}" for n in range(4100, 4105)])
+    assert not restarted.loaded and restarted.embed_cached(texts).shape[0] == 2
 
 
 def test_saved_vectors_of_another_model_or_a_broken_file_are_ignored(embedder, tmp_path):
