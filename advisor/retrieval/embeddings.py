@@ -65,6 +65,7 @@ class SentenceTransformerEmbedder:
         self.query_threads = query_threads
         self._model: Any = None
         self._batch_threads = 1
+        self._executor: Any = None
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -95,7 +96,7 @@ class SentenceTransformerEmbedder:
                     self._batch_threads = torch.get_num_threads()
                     from sentence_transformers import SentenceTransformer
 
-                    self._model = SentenceTransformer(resolve_model(self.model_name), device="cpu")
+                    self._model = SentenceTransformer(resolve_model(self.model_name), device="cpu").eval()
         return self._model
 
     @property
@@ -108,7 +109,14 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.load()
         if self.backend == "torch":
-            self.use_threads(self.query_threads if len(texts) <= _SMALL_BATCH else None)
+            small = len(texts) <= _SMALL_BATCH
+            self.use_threads(self.query_threads if small else None)
+            if small:  # a question: straight through the modules, without `encode`'s per-call set-up
+                features = model.preprocess(texts)  # tokenized here, in one call: tokenizers are not
+                if len(texts) > 1 and self.parallel_queries:  # shared across threads; then a core per text
+                    rows = [_row(features, i) for i in range(len(texts))]
+                    return np.vstack(list(self._pool().map(lambda row: self._forward(model, row), rows)))
+                return _forward(model, features)
         vectors = model.encode(
             texts,
             batch_size=self.batch_size,
@@ -117,6 +125,24 @@ class SentenceTransformerEmbedder:
             show_progress_bar=show_progress,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    @property
+    def parallel_queries(self) -> bool:
+        return self.query_threads == 1 and (os.cpu_count() or 1) > 1
+
+    def _pool(self):  # -> ThreadPoolExecutor
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with self._lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+                                                        thread_name_prefix="advisor-embed")
+        return self._executor
+
+    def _forward(self, model: Any, features: dict[str, Any]) -> np.ndarray:
+        self.use_threads(self.query_threads)
+        return _forward(model, features)
 
     def use_threads(self, threads: int | None) -> None:
         """Run this thread's next encode on `threads` CPU threads (None: the batch setting)."""
@@ -162,6 +188,21 @@ class SentenceTransformerEmbedder:
             self._pinned = pinned
         if saved and (missing or len(stored) != len(pinned)):
             _write_vectors(saved, self.model_name, {_digest(t): v for t, v in pinned.items()})
+
+
+def _forward(model: Any, features: dict[str, Any]) -> np.ndarray:
+    """What `encode(texts, normalize_embeddings=True)` returns for the tokenized `features`."""
+    import torch
+
+    with torch.inference_mode():
+        embeddings = model(dict(features))["sentence_embedding"]
+        return torch.nn.functional.normalize(embeddings, p=2, dim=1).numpy().astype(np.float32)
+
+
+def _row(features: dict[str, Any], i: int) -> dict[str, Any]:
+    """Text `i` of a tokenized batch, without the batch's padding."""
+    length = int(features["attention_mask"][i].sum())
+    return {k: v[i : i + 1, :length] if getattr(v, "ndim", 0) == 2 else v for k, v in features.items()}
 
 
 def _digest(text: str) -> str:

@@ -49,3 +49,9 @@ def test_question_sized_encodes_run_on_the_query_thread_count(embedder):
     assert torch.get_num_threads() == embedder.query_threads
     embedder.embed([f"text {i}" for i in range(20)])
     assert torch.get_num_threads() == embedder._batch_threads
+
+
+def test_question_sized_encodes_match_the_library_encode(embedder):
+    texts = ["How do I become a medical director?", "certifications"]
+    library = embedder.load().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    np.testing.assert_allclose(embedder.embed(texts), library, atol=1e-5)
