@@ -57,3 +57,19 @@ def test_context_chunks_say_which_hit_they_continue(advisor):
     for extra in context:
         followed = next(h for h in hits if h.rank == extra.follows_rank)
         assert advisor.retriever.next_chunk(followed.chunk) == extra.chunk
+
+
+def test_topic_words_are_what_the_focused_query_drops(advisor):
+    question = "How much clinical experience do I need before applying for a medical director job?"
+    assert advisor.retriever.topic_words(question) == "medical director"
+    assert "experience" in advisor.retriever.focus(question)
+
+
+def test_a_follow_ups_own_hits_are_marked_for_the_answer(advisor):
+    hits = advisor.retriever.retrieve("How much clinical experience do I need?")
+    extra = advisor.retriever.retrieve("And what does the medical director job typically pay?", k=2)
+    retrieved = advisor.retriever.with_context(hits, extra)
+    added = [r for r in retrieved[len(hits):] if r.follow_up_rank is not None]
+    assert any("Salary" in r.chunk.section for r in added), "the pay question's own hit reaches the answer"
+    assert all(r.reading_rank == r.follow_up_rank <= 2 and r.rank > len(hits) for r in added)
+    assert {r.chunk.chunk_id for r in added} <= {r.chunk.chunk_id for r in extra}
