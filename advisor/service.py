@@ -160,7 +160,7 @@ class Advisor:
             key = self.answers.key(question, history or [], mode, name, self.retriever.index_version)
             cached = self.answers.get(key)
             if cached is not None:
-                yield from _replay(cached, started)
+                yield from _replay(cached, question.strip(), started)
                 return
         for event in self._answer_stream(question, history, retriever, answerer):
             if event.answer is not None and key is not None:
@@ -218,8 +218,10 @@ class Advisor:
         hits = self.retriever.retrieve(standalone, mode=retriever)
         # A follow-up's own words find what it newly asks for ("and what does it pay?").
         # With the conversation's topic words: "what does the job pay?" asks about a medical director's job.
-        topical = f"{question} {self.retriever.topic_words(standalone)}"
-        extra = self.retriever.retrieve(topical, mode=retriever, k=2) if follow_up else []
+        extra: list = []
+        if follow_up:
+            topical = f"{question} {self.retriever.topic_words(standalone)}"
+            extra = self.retriever.retrieve(topical, mode=retriever, k=2)
         retrieved = self.retriever.with_context(hits, extra)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         best = max((r.dense_score for r in retrieved if r.dense_score is not None), default=None)
@@ -286,13 +288,14 @@ class Advisor:
         return load_prompt(_REFUSAL_PROMPTS[reason], self.settings.prompts_dir)
 
 
-def _replay(answer: Answer, started: float) -> Iterator[StreamEvent]:
-    """A cached answer streamed like a new one, with this request's timing."""
+def _replay(answer: Answer, asked: str, started: float) -> Iterator[StreamEvent]:
+    """A cached answer streamed like a new one, with this request's question as asked and its timing."""
     if answer.refused:
         yield StreamEvent(delta=answer.text)
     else:
         for piece in stream_text(ComposedAnswer(text=answer.text, citations=answer.citations)):
             yield StreamEvent(delta=piece)
     timings = {"total": (time.perf_counter() - started) * 1000}
-    yield StreamEvent(answer=answer.model_copy(update={"timings_ms": timings,
-                                                       "metadata": {**answer.metadata, "cached": True}}))
+    metadata = {**answer.metadata, "cached": True}
+    yield StreamEvent(answer=answer.model_copy(update={"question": asked, "timings_ms": timings,
+                                                       "metadata": metadata}))

@@ -7,6 +7,7 @@ import importlib.util
 import os
 import tempfile
 import threading
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,7 +116,8 @@ class SentenceTransformerEmbedder:
                 features = model.preprocess(texts)  # tokenized here, in one call: tokenizers are not
                 if len(texts) > 1 and self.parallel_queries:  # shared across threads; then a core per text
                     rows = [_row(features, i) for i in range(len(texts))]
-                    return np.vstack(list(self._pool().map(lambda row: self._forward(model, row), rows)))
+                    vectors = self._pool().map(lambda row: self._forward_on_query_threads(model, row), rows)
+                    return np.vstack(list(vectors))
                 return _forward(model, features)
         vectors = model.encode(
             texts,
@@ -140,7 +142,7 @@ class SentenceTransformerEmbedder:
                                                         thread_name_prefix="advisor-embed")
         return self._executor
 
-    def _forward(self, model: Any, features: dict[str, Any]) -> np.ndarray:
+    def _forward_on_query_threads(self, model: Any, features: dict[str, Any]) -> np.ndarray:
         self.use_threads(self.query_threads)
         return _forward(model, features)
 
@@ -216,7 +218,7 @@ def _read_vectors(path: Path, model: str) -> dict[str, np.ndarray]:
             if str(saved["model"]) != model:
                 return {}
             return dict(zip(saved["digests"].tolist(), saved["vectors"], strict=True))
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):  # a torn or foreign file: recompute
         return {}
 
 

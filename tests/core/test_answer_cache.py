@@ -14,6 +14,7 @@ def test_the_same_question_is_replayed_with_the_same_answer(advisor):
     first = advisor.ask(QUESTION)
     again = advisor.ask(f"  {QUESTION.upper()} ")  # case and spacing do not make a new question
     assert "cached" not in first.metadata and again.metadata["cached"] is True
+    assert again.question == QUESTION.upper()  # the replay answers this asker's question as asked
     assert (again.text, again.citations, again.refused) == (first.text, first.citations, first.refused)
     streamed = "".join(e.delta for e in advisor.ask_stream(QUESTION))
     assert streamed.strip() == first.text.strip()

@@ -36,6 +36,9 @@ def test_saved_vectors_of_another_model_or_a_broken_file_are_ignored(embedder, t
     saved = tmp_path / "warm.npz"
     embedder.warm_cache(["A text."], saved)
     assert _read_vectors(saved, "some/other-model") == {}
+    torn = saved.read_bytes()[:40]  # a file cut short by a crash mid-write of another process
+    saved.write_bytes(torn)
+    assert _read_vectors(saved, embedder.model_name) == {}
     saved.write_bytes(b"not a numpy archive")
     assert _read_vectors(saved, embedder.model_name) == {}
     embedder.warm_cache(["A text."], saved)  # a broken file is replaced, not fatal
