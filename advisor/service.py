@@ -10,10 +10,11 @@ from pathlib import Path
 
 from advisor.answering.base import AnswerRequest, ComposedAnswer, make_answerer, stream_text
 from advisor.answering.cache import AnswerCache
-from advisor.answering.conversation import condense_question, is_follow_up, plain_question
+from advisor.answering.conversation import condense_question, is_follow_up, plain_question, without_connective
+from advisor.answering.extractive import ExtractiveAnswerer
 from advisor.answering.scope import ScopeGuard
 from advisor.ingestion.pipeline import ingest
-from advisor.models import Answer, Document, IngestReport, RefusalReason, SourceInfo, Turn
+from advisor.models import Answer, Document, IngestReport, RefusalReason, RetrievedChunk, SourceInfo, Turn
 from advisor.prompts import load_prompt
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.retrieval.hybrid import Retriever
@@ -215,12 +216,13 @@ class Advisor:
         if follow_up:  # only now, so a refused question never reaches an LLM condenser
             standalone = self._condense(question, history, name)
         t = time.perf_counter()
+        reranking = bool(self.settings.rerank_weight) and (retriever or self.settings.retriever) == "hybrid"
         hits = self.retriever.retrieve(standalone, mode=retriever)
         # A follow-up's own words find what it newly asks for ("and what does it pay?").
         # With the conversation's topic words: "what does the job pay?" asks about a medical director's job.
         extra: list = []
         if follow_up:
-            topical = f"{question} {self.retriever.topic_words(standalone)}"
+            topical = f"{without_connective(question)} {self.retriever.topic_words(standalone)}"
             extra = self.retriever.retrieve(topical, mode=retriever, k=2)
         retrieved = self.retriever.with_context(hits, extra)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
@@ -240,6 +242,10 @@ class Advisor:
             focused_question=self.retriever.focus(focus_source),
             term_weights=self.retriever.term_weights(focus_source),
         )
+        if reranking:
+            t = time.perf_counter()
+            retrieved = request.retrieved = self._rerank(request, hits, extra)
+            timings["rerank"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         chosen = self.answerer(name)
         composed: ComposedAnswer | None = None
@@ -260,6 +266,22 @@ class Advisor:
             yield from refuse("out_of_scope", retrieved)
             return
         yield StreamEvent(answer=finish(composed, retrieved))
+
+    def _rerank(self, request: AnswerRequest, hits: list[RetrievedChunk],
+                extra: list[RetrievedChunk]) -> list[RetrievedChunk]:
+        """The hit whose best sentence (scored against the question like an answer sentence) and fused score
+        together are strongest leads; the others keep their retrieval order, which weighs whole chunks and
+        so serves coverage better than one sentence each (max-passage reranking of the lead)."""
+        extractive = self.answerer("extractive")
+        assert isinstance(extractive, ExtractiveAnswerer)
+        evidence = extractive.chunk_evidence(request)
+        weight = self.settings.rerank_weight
+        lead = max(hits, key=lambda h: h.score + weight * evidence.get(h.chunk.chunk_id, 0.0))
+        if lead is hits[0]:
+            return request.retrieved
+        order = [lead, *(h for h in hits if h is not lead)]
+        reranked = [h.model_copy(update={"rank": n}) for n, h in enumerate(order, start=1)]
+        return self.retriever.with_context(reranked, extra)
 
     def _condense(self, question: str, history: list[Turn], answerer_name: str) -> str:
         """A standalone question: the answerer's condenser when it has one (an LLM), else the heuristic."""

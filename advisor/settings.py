@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     )
     sentence_candidates: int = Field(
         12, description="Leading hybrid candidates whose sentences are scored one by one (costs embeddings).")
+    rerank_weight: float = Field(
+        1.5, ge=0, description="The hit with the best fused score plus this times its best sentence's score "
+        "(as the extractive answerer scores sentences) leads the sources; 0 keeps retrieval order.")
     centre_embeddings: bool = Field(False, description="Score chunks by cosine centred on the corpus mean.")
     short_focus_words: int = Field(
         4, description="A focused query shorter than this many words passes fusion weight to the full query."

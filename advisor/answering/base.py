@@ -24,6 +24,8 @@ class AnswerRequest:
     is_follow_up: bool = False
     focused_question: str = ""
     term_weights: dict[str, float] = field(default_factory=dict)
+    scratch: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+    """Work an answerer may keep for this request only (e.g. sentence scores shared by reranking)."""
 
 
 @dataclass

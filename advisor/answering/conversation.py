@@ -31,6 +31,11 @@ def plain_question(text: str) -> str:
     return " ".join(soup.get_text(" ").split())
 
 
+def without_connective(question: str) -> str:
+    """The question without a leading "and"/"what about": a connective is no topic, only noise for search."""
+    return _LEADING_CONNECTIVE.sub("", question, count=1).strip(" ,") or question
+
+
 def is_follow_up(question: str, history: list[Turn]) -> bool:
     """True when the question only makes sense with the conversation before it."""
     if not any(t.role == "user" for t in history):

@@ -50,6 +50,18 @@ class ExtractiveAnswerer:
         chosen = self._select(candidates, request)
         return _write(chosen)
 
+    def chunk_evidence(self, request: AnswerRequest) -> dict[str, float]:
+        """Each retrieved chunk's best sentence score, rank left out (max-passage evidence, for reranking)."""
+        candidates = self._candidates(request)
+        if not candidates:
+            return {}
+        relevance, _ = self._relevance(candidates, request)
+        evidence: dict[str, float] = {}
+        for candidate, score in zip(candidates, relevance, strict=True):
+            chunk_id = candidate.chunk.chunk_id
+            evidence[chunk_id] = max(evidence.get(chunk_id, float(score)), float(score))
+        return evidence
+
     def units_of(self, chunk: Chunk) -> list[TextUnit]:
         return answer_units(chunk.text, chunk.start)
 
@@ -92,7 +104,8 @@ class ExtractiveAnswerer:
             return True
 
         remaining = set(range(len(candidates)))
-        while remaining and len(picked) < self.settings.max_answer_units:
+        points = 0  # a sentence with the detail that continues it makes one point of the answer
+        while remaining and points < self.settings.max_answer_units:
 
             def mmr(i: int) -> float:
                 redundancy = max((similarity[i, j] for j in picked), default=0.0)
@@ -102,20 +115,35 @@ class ExtractiveAnswerer:
             remaining.discard(i)
             if scores[i] < floor or not take(i):
                 continue
+            points += 1
             # A sentence is often followed by the example or detail that makes it useful: keep reading.
             following = i + 1
             if (
                 following < len(candidates)
                 and _continues(candidates[i], candidates[following])
                 and scores[following] >= floor * self.settings.continuation_floor
-                and len(picked) < self.settings.max_answer_units
             ):
                 take(following, continuing=True)
                 remaining.discard(following)
         return [candidates[i] for i in picked]
 
     def _score(self, candidates: list[_Candidate], request: AnswerRequest) -> tuple[np.ndarray, np.ndarray]:
-        """Each unit's relevance, and the units' pairwise similarity (for redundancy)."""
+        """Each unit's relevance with its chunk's rank, and the units' pairwise similarity (redundancy)."""
+        relevance, similarity = self._relevance(candidates, request)
+        ranks = np.array([_rank_score(c.chunk_rank) for c in candidates])
+        scores = relevance + self.settings.unit_score_weights[3] * ranks
+        for candidate, score in zip(candidates, scores, strict=True):
+            candidate.score = float(score)
+        return scores, similarity
+
+    def _relevance(
+        self, candidates: list[_Candidate], request: AnswerRequest
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's relevance to the question, rank aside (kept on the request: reranking and composing
+        the same candidates score them once)."""
+        key = tuple((c.chunk.chunk_id, c.unit.start) for c in candidates)
+        if key in request.scratch:
+            return request.scratch[key]  # type: ignore[return-value]
         in_context = [_in_context(c) for c in candidates]
         unit_vectors = self.embedder.embed_cached(in_context)
         # A short sentence embedded with its heading is mostly the heading: its own words count too.
@@ -132,15 +160,12 @@ class ExtractiveAnswerer:
         meaning = _projection(unit_vectors, queries) @ query_mix
         own_meaning = _projection(own_vectors, queries) @ query_mix
         words = _overlap(asked, in_context, request.term_weights)
-        ranks = np.array([1.0 / (c.chunk_rank + 1) for c in candidates]) * 2  # 1.0 for the best chunk
         substance = np.array([min(len(c.unit.text.split()), 30) / 30 for c in candidates])
-        w_meaning, w_own, w_words, w_rank, w_substance = self.settings.unit_score_weights
-        scores = w_meaning * meaning + w_own * own_meaning + w_words * words
-        scores += w_rank * ranks + w_substance * substance
-        scores -= np.array([0.05 if _DANGLING_START.match(c.unit.text) else 0.0 for c in candidates])
-        for candidate, score in zip(candidates, scores, strict=True):
-            candidate.score = float(score)
-        return scores, unit_vectors @ unit_vectors.T
+        w_meaning, w_own, w_words, _, w_substance = self.settings.unit_score_weights
+        relevance = w_meaning * meaning + w_own * own_meaning + w_words * words + w_substance * substance
+        relevance -= np.array([0.05 if _DANGLING_START.match(c.unit.text) else 0.0 for c in candidates])
+        request.scratch[key] = result = (relevance, unit_vectors @ unit_vectors.T)
+        return result
 
 
 def _projection(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -150,6 +175,10 @@ def _projection(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
     directions = queries - mean
     directions /= np.maximum(np.linalg.norm(directions, axis=1, keepdims=True), 1e-9)
     return (vectors - mean) @ directions.T
+
+
+def _rank_score(chunk_rank: int) -> float:
+    return 2.0 / (chunk_rank + 1)  # 1.0 for the best chunk
 
 
 def _continues(first: _Candidate, second: _Candidate) -> bool:

@@ -88,3 +88,31 @@ def test_list_continuing_the_best_passage_is_quoted(advisor):
     assert not answer.refused
     assert "Certified Physician Executive" in answer.text
     assert any("Certified Physician Executive" in c.snippet for c in answer.citations)
+
+
+def test_follow_up_with_a_new_ask_finds_it(advisor):
+    """"And what does the job pay?" after an experience question: its own words find the salary passage."""
+    first = advisor.ask("How much clinical experience do I need before applying for a medical director job?")
+    history = [Turn(role="user", content=first.question), Turn(role="assistant", content=first.text)]
+    answer = advisor.ask("And what does the job typically pay?", history=history)
+    assert not answer.refused
+    assert "$200,000" in answer.text and "$400,000" in answer.text
+
+
+def test_source_holding_the_answer_sentence_leads(advisor):
+    """Fusion ranks a broader finance chunk first; the chunk whose sentence names the terms leads after
+    reranking, and the answer quotes it."""
+    answer = advisor.ask(
+        "Which basic finance terms should I get comfortable with to discuss my department's budget?"
+    )
+    assert answer.retrieved[0].chunk.doc_id == "medical-director-next-calling"
+    assert "revenue, expenses, and margin" in answer.text
+
+
+def test_a_sentence_keeps_the_detail_that_continues_it(advisor):
+    """"Join hospital committees." is followed by the committees it means, even late in a long answer."""
+    answer = advisor.ask(
+        "Which specific hospital committees do the articles suggest joining to get exposure to governance?"
+    )
+    assert "Quality Improvement" in answer.text
+    assert "pharmacy and therapeutics committee" in answer.text
