@@ -84,7 +84,7 @@ class Advisor:
             self._answerers[name] = make_answerer(name, self.settings, self.embedder)
         return self._answerers[name]
 
-    def warm_up(self, max_chunks: int = 5000) -> None:
+    def warm_up(self) -> None:
         """Load the model, the store and BM25, and pre-embed the answer units of a small corpus."""
         self.embedder.load()
         self.retriever.refresh(force=True)
@@ -93,7 +93,7 @@ class Advisor:
         if hasattr(configured, "warm_up"):  # e.g. load a local GGUF model now rather than on first question
             configured.warm_up()
         answerer = self.answerer("extractive")
-        if self.retriever.chunk_count <= max_chunks:
+        if self.retriever.chunk_count <= self.settings.pin_max_chunks:
             chunks = self.retriever.all_chunks()
             texts = [*self.retriever.heading_texts(chunks), *answerer.scored_texts(chunks)]
             self.embedder.warm_cache(texts, self.settings.data_dir / "warm_vectors.npz")

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     )
     sentence_candidates: int = Field(
         12, description="Leading hybrid candidates whose sentences are scored one by one (costs embeddings).")
+    pin_max_chunks: int = Field(
+        5000, ge=0, description="Up to this many chunks, warm-up embeds every heading and answer sentence "
+        "once and keeps them (saved in the data directory); a larger one is embedded as questions need it.")
+    evidence_embedding_budget: int = Field(
+        0, ge=0, description="Above `pin_max_chunks`, the new heading and sentence embeddings one hybrid "
+        "query may compute for fusion (what is cached always counts).")
     rerank_weight: float = Field(
         1.5, ge=0, description="The hit with the best fused score plus this times its best sentence's score "
         "(as the extractive answerer scores sentences) leads the sources; 0 keeps retrieval order.")

@@ -1,6 +1,7 @@
 """Scope guard: decides, before and after retrieval, whether a question is one the documents can answer.
 
-Two signals, both calibrated on questions (see `evals/calibrate_scope.py`) rather than on phrasings:
+Two signals, both set on questions (the evaluation set and the held-out `evals/calibration.jsonl`) rather
+than on phrasings:
 - intent: the question's nearest labelled exemplars (career, clinical, injection, off-topic);
 - coverage: how similar the best retrieved chunk is to the question.
 """

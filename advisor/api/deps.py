@@ -39,7 +39,11 @@ class ApiState:
     warmed: threading.Event = field(default_factory=threading.Event)
 
 
-def get_state(request: Request) -> ApiState:
+# The dependencies below never block (no I/O), so they are `async`: FastAPI runs sync ones in the thread
+# pool, a thread hand-off per dependency per request.
+
+
+async def get_state(request: Request) -> ApiState:
     state: ApiState = request.app.state.api
     return state
 
@@ -68,14 +72,14 @@ def _principal(request: Request, state: ApiState, bearer: HTTPAuthorizationCrede
     return principal
 
 
-def require_api_key(request: Request, state: State,
+async def require_api_key(request: Request, state: State,
                     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
                     api_key: Annotated[str | None, Depends(_api_key)]) -> Principal:
     """The caller, authenticated by API key (anonymous when no keys are configured). Raises 401, 429."""
     return _principal(request, state, bearer, api_key, allow_widget=False)
 
 
-def require_chat_access(request: Request, state: State,
+async def require_chat_access(request: Request, state: State,
                         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
                         api_key: Annotated[str | None, Depends(_api_key)]) -> Principal:
     """Like `require_api_key`, but a widget token from its own origin is accepted too. Raises 401, 429."""

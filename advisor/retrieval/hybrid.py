@@ -39,7 +39,8 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.refresh_seconds = refresh_seconds
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the loaded state (indexes, chunk vectors) while it is swapped
+        self._rebuild_lock = threading.Lock()  # one thread at a time checks the store and rebuilds
         self._bm25: BM25Index | None = None
         self._chunks: dict[str, Chunk] = {}
         self._centroid: np.ndarray | None = None
@@ -49,11 +50,18 @@ class Retriever:
 
     # ---- keeping the keyword index consistent ----------------------------------------------
     def refresh(self, force: bool = False) -> None:
-        """Load or rebuild BM25 when the store's version differs from the one it was built from."""
+        """Load or rebuild BM25 when the store's version differs from the one it was built from.
+
+        A rebuild (seconds on a large corpus) runs outside the lock queries take: while one thread rebuilds,
+        the others keep answering from the index they have, and the new one is swapped in whole.
+        """
         now = time.monotonic()
         if not force and self._bm25 is not None and now - self._checked_at < self.refresh_seconds:
             return
-        with self._lock:
+        serving = self._bm25 is not None and not force
+        if not self._rebuild_lock.acquire(blocking=not serving):
+            return  # another thread is checking or rebuilding; the current index serves meanwhile
+        try:
             self._checked_at = now
             version = self.store.version()
             if self._bm25 is not None and self._bm25.version == version:
@@ -68,12 +76,16 @@ class Retriever:
                     index.save(self.settings.bm25_dir)
                 except OSError:
                     pass  # a read-only data directory still gets an in-memory index
-            self._bm25, self._chunks = index, chunks
-            self._vectors.clear()
-            self._centroid = self.store.mean_embedding()
-            self._by_document = {}
+            centroid = self.store.mean_embedding()
+            by_document: dict[str, list[Chunk]] = {}
             for chunk in chunks.values():
-                self._by_document.setdefault(chunk.doc_id, []).append(chunk)
+                by_document.setdefault(chunk.doc_id, []).append(chunk)
+            with self._lock:
+                self._bm25, self._chunks, self._centroid = index, chunks, centroid
+                self._by_document = by_document
+                self._vectors.clear()
+        finally:
+            self._rebuild_lock.release()
 
     @property
     def index_version(self) -> str:
@@ -251,7 +263,11 @@ class Retriever:
         top_bm25 = max((s for _, s in keyword), default=0.0) or 1.0
         bm25 = {c.chunk_id: s / top_bm25 for c, s in keyword}
         chunks = [candidates[i] for i in ids]
-        heading = self._heading_scores(chunks, query_vectors)
+        # A small corpus has every heading and sentence pinned at warm-up; on a large one, new sentence and
+        # heading embeddings per query are capped and what is not cached counts only within the budget.
+        large = len(self._chunks) > self.settings.pin_max_chunks
+        budget = [self.settings.evidence_embedding_budget if large else None]
+        heading = self._heading_scores(chunks, query_vectors, budget)
         w_dense, w_focused, w_bm25, w_sentence, w_heading = self.settings.fusion_weights
         # A focused query of one or two words ("MBA") has lost what is asked about it: trust it less.
         focus_words = len(focused_query.split())
@@ -270,7 +286,7 @@ class Retriever:
         # Sentence evidence costs an embedding per sentence: only the leading candidates get it (cached after
         # the first time); the others get the lowest sentence score seen, so they cannot overtake on it.
         leading = np.argsort(-base)[: self.settings.sentence_candidates]
-        sentence_scores = self._best_sentence_scores([chunks[n] for n in leading], query_vectors)
+        sentence_scores = self._best_sentence_scores([chunks[n] for n in leading], query_vectors, budget)
         sentence = np.full(len(ids), float(sentence_scores.min()) if len(sentence_scores) else 0.0)
         sentence[leading] = sentence_scores
         fused = {cid: float(base[n] + w_sentence * sentence[n]) for n, cid in enumerate(ids)}
@@ -297,14 +313,22 @@ class Retriever:
         """The texts whose similarity to the question is a chunk's heading score (to pre-embed them)."""
         return [c.section or c.title for c in chunks]
 
-    def _heading_scores(self, chunks: list[Chunk], query_vectors: np.ndarray) -> np.ndarray:
+    def _heading_scores(
+        self, chunks: list[Chunk], query_vectors: np.ndarray, budget: list[int | None]
+    ) -> np.ndarray:
         """Per chunk, how close its section heading is to the question (headings summarise their section;
-        FAQ headings are questions). Chunks under the document title get the title's similarity."""
-        vectors = self.embedder.embed_cached(self.heading_texts(chunks))
-        return (vectors @ query_vectors.T).max(axis=1)
+        FAQ headings are questions). Chunks under the document title get the title's similarity. A heading
+        left out by the embedding `budget` (spent here, shared with sentences) gets the lowest score seen."""
+        vectors = self._embed_within(self.heading_texts(chunks), budget)
+        scores = (vectors @ query_vectors.T).max(axis=1)
+        known = ~np.isnan(scores)
+        return np.where(known, scores, scores[known].min() if known.any() else 0.0)
 
-    def _best_sentence_scores(self, chunks: list[Chunk], query_vectors: np.ndarray) -> np.ndarray:
-        """Per chunk, the best centred similarity of one of its answer units to the queries (mean of both)."""
+    def _best_sentence_scores(
+        self, chunks: list[Chunk], query_vectors: np.ndarray, budget: list[int | None]
+    ) -> np.ndarray:
+        """Per chunk, the best centred similarity of one of its answer units to the queries (mean of both).
+        Units left out by the embedding `budget` do not count; a chunk with none gets the lowest score."""
         owners: list[int] = []
         texts: list[str] = []
         for n, chunk in enumerate(chunks):
@@ -312,13 +336,23 @@ class Retriever:
                 owners.append(n)
                 texts.append(unit_in_context(unit.text, chunk.section, chunk.title))
         best = np.zeros(len(chunks))
-        if not texts:
+        vectors = self._embed_within(texts, budget)
+        known = ~np.isnan(vectors[:, 0]) if len(texts) else np.zeros(0, dtype=bool)
+        if not known.any():
             return best
-        units, queries = _centre(self.embedder.embed_cached(texts), query_vectors)
+        units, queries = _centre(vectors[known], query_vectors)
         scores = (units @ queries.T).mean(axis=1)
-        best[:] = -1.0
-        np.maximum.at(best, np.array(owners), scores)
-        return best
+        best[:] = np.nan
+        np.fmax.at(best, np.array(owners)[known], scores)
+        return np.where(np.isnan(best), np.nanmin(best), best)
+
+    def _embed_within(self, texts: list[str], budget: list[int | None]) -> np.ndarray:
+        """`texts` embedded, at most budget[0] of them new (the earlier ones first; None: no limit); spends
+        the budget."""
+        vectors, embedded = self.embedder.embed_within(texts, budget[0])
+        if budget[0] is not None:
+            budget[0] -= embedded
+        return vectors
 
 
 def _centre(

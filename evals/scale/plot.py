@@ -26,11 +26,13 @@ def plot(results: dict, out: Path) -> Path:
     sizes = [size for size, _ in rows]
     fig, (latency, throughput) = plt.subplots(1, 2, figsize=(13, 5))
     for store, style in (("embedded", "-"), ("server", "--")):
+        measured = [(size, row[store]["query"]) for size, row in rows if row.get(store)]
         for mode in MODES:
-            p95 = [row[store]["query"][mode]["p95_ms"] for _, row in rows]
-            p50 = [row[store]["query"][mode]["p50_ms"] for _, row in rows]
-            latency.plot(sizes, p95, style, marker="o", color=COLOURS[mode], label=f"{mode} p95 ({store})")
-            latency.plot(sizes, p50, style, marker=".", color=COLOURS[mode], alpha=0.4)
+            at = [size for size, _ in measured]
+            p95 = [query[mode]["p95_ms"] for _, query in measured]
+            p50 = [query[mode]["p50_ms"] for _, query in measured]
+            latency.plot(at, p95, style, marker="o", color=COLOURS[mode], label=f"{mode} p95 ({store})")
+            latency.plot(at, p50, style, marker=".", color=COLOURS[mode], alpha=0.4)
     latency.set(xscale="log", yscale="log", xlabel="chunks in the store", ylabel="query latency (ms)",
                 title="Retrieval latency (p95 bold, p50 faint; query embedding included)")
     latency.legend(fontsize=7, ncol=2)
@@ -41,7 +43,7 @@ def plot(results: dict, out: Path) -> Path:
     throughput.plot(sizes, [row["embedded"]["ingest"]["chunks_per_s"] for _, row in rows], "-", marker="o",
                     color="tab:purple", label="ingest pipeline (embedded store)")
     served = [(size, row["server"]["ingest"]) for size, row in rows
-              if not row["server"]["ingest"].get("copied")]
+              if row.get("server") and not row["server"]["ingest"].get("copied")]
     if served:
         throughput.plot([s for s, _ in served], [r["chunks_per_s"] for _, r in served], "--", marker="o",
                         color="tab:purple", label="ingest pipeline (Chroma server)")
@@ -62,17 +64,21 @@ def markdown_table(results: dict) -> str:
              "BM25 build (s) | store MB (embedded / server) | load avg before / after |",
              "|---:|---:|---:|---:|---:|---:|---|"]
     for _size, row in rows:
-        served = row["server"]["ingest"]
-        server_rate = "copied" if served.get("copied") else f"{served['chunks_per_s']}"
+        served = (row.get("server") or {}).get("ingest")
+        server_rate = "not run" if served is None else "copied" if served.get("copied") else \
+            f"{served['chunks_per_s']}"
+        server_mb = row["server"]["store_mb"] if row.get("server") else "-"
         lines.append(f"| {row['chunks']:,} | {row['encode']['chunks_per_s']} | "
                      f"{row['embedded']['ingest']['chunks_per_s']} | {server_rate} | "
                      f"{row['embedded']['ingest']['bm25_build_seconds']} | "
-                     f"{row['embedded']['store_mb']} / {row['server']['store_mb']} | "
+                     f"{row['embedded']['store_mb']} / {server_mb} | "
                      f"{row['load_before'][0]} / {row['load_after'][0]} |")
     lines += ["", "| chunks | store | dense p50 / p95 ms | BM25 p50 / p95 ms | hybrid p50 / p95 ms | "
                   "hybrid top-5 right-document rate |", "|---:|---|---:|---:|---:|---:|"]
     for _size, row in rows:
         for store in ("embedded", "server"):
+            if not row.get(store):
+                continue
             query = row[store]["query"]
             cells = " | ".join(f"{query[m]['p50_ms']} / {query[m]['p95_ms']}" for m in MODES)
             lines.append(f"| {row['chunks']:,} | {store} | {cells} | {query['hybrid_top5_doc_hit_rate']} |")

@@ -58,3 +58,16 @@ def test_question_sized_encodes_match_the_library_encode(embedder):
     texts = ["How do I become a medical director?", "certifications"]
     library = embedder.load().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     np.testing.assert_allclose(embedder.embed(texts), library, atol=1e-5)
+
+
+def test_a_budget_caps_new_embeddings_and_leaves_the_rest_blank(embedder):
+    known = "A sentence embedded before the budgeted call."
+    embedder.embed_cached([known])
+    texts = [known, "First new sentence.", "Second new sentence.", "Third new sentence."]
+    vectors, embedded = embedder.embed_within(texts, budget=1)
+    assert embedded == 1  # the cached text does not spend the budget
+    assert not np.isnan(vectors[:2]).any()
+    assert np.isnan(vectors[2:]).all()
+    np.testing.assert_allclose(vectors[1], embedder.embed(["First new sentence."])[0], atol=1e-5)
+    vectors, embedded = embedder.embed_within(texts, budget=None)
+    assert embedded == 2 and not np.isnan(vectors).any()

@@ -153,3 +153,41 @@ def bad_files_expected_errors() -> dict[str, str]:
         "huge.txt": "limit",
         "only-boilerplate.html": "no text left",
     }
+
+
+def test_queries_are_served_from_the_current_index_while_another_thread_rebuilds(
+    fresh_settings, embedder, small_corpus, monkeypatch
+):
+    """A BM25 rebuild after an ingest takes seconds on a large corpus: questions must not wait for it."""
+    import threading
+
+    from advisor.retrieval import hybrid
+
+    service = Advisor(fresh_settings, embedder=embedder)
+    service.ingest([small_corpus / SMALL_DOCS[0]])
+    retriever = service.retriever
+    assert {c.doc_id for c in retriever.all_chunks()} == {"career-as-medical-director"}
+    from advisor.ingestion.pipeline import ingest
+
+    # The second document reaches the store without this retriever being told, as from another process.
+    ingest([small_corpus / SMALL_DOCS[1]], fresh_settings, service.store, embedder)
+
+    building, release = threading.Event(), threading.Event()
+    real_build = hybrid.BM25Index.build
+
+    def slow_build(chunks, version):
+        building.set()
+        assert release.wait(30)
+        return real_build(chunks, version)
+
+    monkeypatch.setattr(hybrid.BM25Index, "build", staticmethod(slow_build))
+    rebuild = threading.Thread(target=retriever.refresh, kwargs={"force": True})
+    rebuild.start()
+    assert building.wait(30)
+    retriever._checked_at = 0.0  # a question arriving now would check the store's version
+    hits = retriever.retrieve("What does a medical director do?", mode="bm25")  # must not block
+    assert hits and {h.chunk.doc_id for h in hits} == {"career-as-medical-director"}
+    release.set()
+    rebuild.join(30)
+    assert {c.doc_id for c in retriever.all_chunks()} == {
+        "career-as-medical-director", "recruitingblogs-become-medical-director"}

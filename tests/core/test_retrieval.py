@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from advisor.retrieval.hybrid import UnknownRetrieverError
@@ -73,3 +74,20 @@ def test_a_follow_ups_own_hits_are_marked_for_the_answer(advisor):
     assert any("Salary" in r.chunk.section for r in added), "the pay question's own hit reaches the answer"
     assert all(r.reading_rank == r.follow_up_rank <= 2 and r.rank > len(hits) for r in added)
     assert {r.chunk.chunk_id for r in added} <= {r.chunk.chunk_id for r in extra}
+
+
+def test_hybrid_ranks_within_an_embedding_budget_on_a_cold_cache(advisor):
+    """A large corpus is not pre-embedded: with no budget for new sentence or heading vectors, hybrid
+    still ranks (on what is cached, dense and BM25), and a question's right document stays first."""
+    from advisor.retrieval.embeddings import SentenceTransformerEmbedder
+    from advisor.retrieval.hybrid import Retriever
+
+    cold = SentenceTransformerEmbedder()
+    cold.load()
+    settings = advisor.settings.model_copy(update={"evidence_embedding_budget": 0, "pin_max_chunks": 10})
+    retriever = Retriever(settings, advisor.store, cold)
+    question = "What does a medical director do in a government agency?"
+    hits = retriever.retrieve(question)
+    assert hits and all(np.isfinite(h.score) for h in hits)
+    assert hits[0].chunk.doc_id == "medical-director-eligibility-opportunities"
+    assert len(cold._cache) <= 2  # only the question and its focused form were embedded
