@@ -216,7 +216,6 @@ class Advisor:
         if follow_up:  # only now, so a refused question never reaches an LLM condenser
             standalone = self._condense(question, history, name)
         t = time.perf_counter()
-        reranking = bool(self.settings.rerank_weight) and (retriever or self.settings.retriever) == "hybrid"
         hits = self.retriever.retrieve(standalone, mode=retriever)
         # A follow-up's own words find what it newly asks for ("and what does it pay?").
         # With the conversation's topic words: "what does the job pay?" asks about a medical director's job.
@@ -242,7 +241,7 @@ class Advisor:
             focused_question=self.retriever.focus(focus_source),
             term_weights=self.retriever.term_weights(focus_source),
         )
-        if reranking:
+        if self.settings.rerank_weight and (retriever or self.settings.retriever) == "hybrid":
             t = time.perf_counter()
             retrieved = request.retrieved = self._rerank(request, hits, extra)
             timings["rerank"] = (time.perf_counter() - t) * 1000

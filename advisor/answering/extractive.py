@@ -104,8 +104,7 @@ class ExtractiveAnswerer:
             return True
 
         remaining = set(range(len(candidates)))
-        points = 0  # a sentence with the detail that continues it makes one point of the answer
-        while remaining and points < self.settings.max_answer_units:
+        while remaining and len(picked) < self.settings.max_answer_units:
 
             def mmr(i: int) -> float:
                 redundancy = max((similarity[i, j] for j in picked), default=0.0)
@@ -115,13 +114,13 @@ class ExtractiveAnswerer:
             remaining.discard(i)
             if scores[i] < floor or not take(i):
                 continue
-            points += 1
             # A sentence is often followed by the example or detail that makes it useful: keep reading.
             following = i + 1
             if (
                 following < len(candidates)
                 and _continues(candidates[i], candidates[following])
                 and scores[following] >= floor * self.settings.continuation_floor
+                and len(picked) < self.settings.max_answer_units
             ):
                 take(following, continuing=True)
                 remaining.discard(following)

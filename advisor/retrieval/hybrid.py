@@ -337,7 +337,7 @@ class Retriever:
                 texts.append(unit_in_context(unit.text, chunk.section, chunk.title))
         best = np.zeros(len(chunks))
         vectors = self._embed_within(texts, budget)
-        known = ~np.isnan(vectors[:, 0]) if len(texts) else np.zeros(0, dtype=bool)
+        known = ~np.isnan(vectors[:, 0])
         if not known.any():
             return best
         units, queries = _centre(vectors[known], query_vectors)

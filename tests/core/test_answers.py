@@ -109,8 +109,8 @@ def test_source_holding_the_answer_sentence_leads(advisor):
     assert "revenue, expenses, and margin" in answer.text
 
 
-def test_a_sentence_keeps_the_detail_that_continues_it(advisor):
-    """"Join hospital committees." is followed by the committees it means, even late in a long answer."""
+def test_committee_question_names_the_committees_of_both_articles(advisor):
+    """A multi-source answer: "Join hospital committees." comes with the committees it means."""
     answer = advisor.ask(
         "Which specific hospital committees do the articles suggest joining to get exposure to governance?"
     )
