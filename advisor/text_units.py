@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _BULLET = re.compile(r"^\s*(?:[-*+•▪◦·]|\d+[.)])\s+")
 _ABBREVIATIONS = {
@@ -96,14 +97,17 @@ def split_units(text: str, offset: int = 0) -> list[TextUnit]:
 MIN_UNIT_WORDS = 6
 
 
-def answer_units(text: str, offset: int = 0) -> list[TextUnit]:
-    """Units that can stand in an answer: whole list items and full sentences (no questions, no intros)."""
-    return [
+@lru_cache(maxsize=16_384)
+def answer_units(text: str, offset: int = 0) -> tuple[TextUnit, ...]:
+    """Units that can stand in an answer: whole list items and full sentences (no questions, no intros).
+
+    Remembered per chunk text: every question reads its retrieved chunks' units again."""
+    return tuple(
         u
         for u in split_units(text, offset)
         if (u.is_list_item or len(u.text.split()) >= MIN_UNIT_WORDS)
         and not u.text.rstrip().endswith(("?", ":"))
-    ]
+    )
 
 
 def unit_in_context(unit_text: str, section: str, title: str) -> str:

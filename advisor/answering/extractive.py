@@ -15,7 +15,7 @@ import numpy as np
 from advisor.answering.base import AnswerRequest, ComposedAnswer, register_answerer
 from advisor.answering.safety import corpus_urls, strip_unsafe_markup
 from advisor.models import Chunk, Citation
-from advisor.retrieval.bm25_index import tokenize
+from advisor.retrieval.bm25_index import tokens_of
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.settings import Settings
 from advisor.text_units import TextUnit, answer_units, unit_in_context
@@ -62,7 +62,7 @@ class ExtractiveAnswerer:
             evidence[chunk_id] = max(evidence.get(chunk_id, float(score)), float(score))
         return evidence
 
-    def units_of(self, chunk: Chunk) -> list[TextUnit]:
+    def units_of(self, chunk: Chunk) -> tuple[TextUnit, ...]:
         return answer_units(chunk.text, chunk.start)
 
     def scored_texts(self, chunks: list[Chunk]) -> list[str]:
@@ -85,9 +85,11 @@ class ExtractiveAnswerer:
         floor = best * self.settings.unit_floor
         picked: list[int] = []
         words_used = 0
+        # Each unit's highest similarity to a picked one (how much it would repeat the answer so far).
+        redundancy = np.full(len(candidates), -np.inf)
 
         def take(i: int, continuing: bool = False) -> bool:
-            nonlocal words_used
+            nonlocal words_used, redundancy
             length = len(texts[i].split())
             same_chunk = sum(candidates[j].chunk.chunk_id == candidates[i].chunk.chunk_id for j in picked)
             if (
@@ -95,23 +97,21 @@ class ExtractiveAnswerer:
                 or same_chunk >= self.settings.max_units_per_chunk
                 # units are embedded with their heading, so a paragraph's sentences look alike: the next
                 # sentence of a picked one is never a repeat of it
-                or (not continuing and any(similarity[i, j] > 0.85 for j in picked))
+                or (not continuing and redundancy[i] > 0.85)
                 or (picked and words_used + length > self.settings.max_answer_words)
             ):
                 return False
             picked.append(i)
             words_used += length
+            redundancy = np.maximum(redundancy, similarity[i])
             return True
 
-        remaining = set(range(len(candidates)))
-        while remaining and len(picked) < self.settings.max_answer_units:
-
-            def mmr(i: int) -> float:
-                redundancy = max((similarity[i, j] for j in picked), default=0.0)
-                return 0.75 * scores[i] - 0.25 * redundancy
-
-            i = max(remaining, key=mmr)
-            remaining.discard(i)
+        remaining = np.ones(len(candidates), dtype=bool)
+        while remaining.any() and len(picked) < self.settings.max_answer_units:
+            # maximal marginal relevance: relevant, and not a repeat of what is picked
+            marginal = 0.75 * scores - 0.25 * (redundancy if picked else 0.0)
+            i = int(np.argmax(np.where(remaining, marginal, -np.inf)))
+            remaining[i] = False
             if scores[i] < floor or not take(i):
                 continue
             # A sentence is often followed by the example or detail that makes it useful: keep reading.
@@ -123,7 +123,7 @@ class ExtractiveAnswerer:
                 and len(picked) < self.settings.max_answer_units
             ):
                 take(following, continuing=True)
-                remaining.discard(following)
+                remaining[following] = False
         return [candidates[i] for i in picked]
 
     def _score(self, candidates: list[_Candidate], request: AnswerRequest) -> tuple[np.ndarray, np.ndarray]:
@@ -197,9 +197,8 @@ def _overlap(query: str, texts: list[str], term_weights: dict[str, float]) -> np
 
     Weights are the corpus IDF when given (topic words weigh little); otherwise IDF over the texts themselves.
     """
-    tokenized = tokenize([query, *texts])
-    query_terms = set(tokenized[0])
-    unit_terms = [set(t) for t in tokenized[1:]]
+    query_terms = set(tokens_of(query))
+    unit_terms = [set(tokens_of(text)) for text in texts]
     if not query_terms or not unit_terms:
         return np.zeros(len(texts))
     n = len(unit_terms)

@@ -43,13 +43,15 @@ class ScopeGuard:
         self.embedder = embedder
         self.relevance_threshold = relevance_threshold
         self.margin = margin
-        self._labels: list[str] = []
+        self._rows: dict[str, np.ndarray] = {}  # per label, the rows of its exemplars
         self._vectors: np.ndarray | None = None
 
     def _load(self) -> None:
         if self._vectors is None:
             exemplars = load_exemplars()
-            self._labels = [label for label, _ in exemplars]
+            labels = [label for label, _ in exemplars]
+            self._rows = {label: np.array([n for n, lab in enumerate(labels) if lab == label])
+                          for label in dict.fromkeys(labels)}
             self._vectors = self.embedder.embed([text for _, text in exemplars])
 
     def label_scores(self, question: str) -> dict[str, float]:
@@ -57,12 +59,7 @@ class ScopeGuard:
         self._load()
         assert self._vectors is not None
         sims = self._vectors @ self.embedder.embed_cached([question])[0]
-        scores: dict[str, float] = {}
-        for label in dict.fromkeys(self._labels):
-            mask = np.array([lab == label for lab in self._labels])
-            top = np.sort(sims[mask])[-_NEIGHBOURS:]
-            scores[label] = float(top.mean())
-        return scores
+        return {label: float(np.sort(sims[rows])[-_NEIGHBOURS:].mean()) for label, rows in self._rows.items()}
 
     def check_intent(self, question: str) -> ScopeDecision:
         """Refuse clinical questions and attempts to change the rules; off-topic is left to coverage."""

@@ -49,7 +49,9 @@ def store_exchange(state: ApiState, principal: Principal, conversation_id: str |
                    answer: Answer) -> tuple[str, MessageRecord]:
     """Save the question and answer, in a new conversation if needed; returns (conversation id, answer)."""
     if conversation_id is None:
-        conversation_id = state.conversations.create_conversation(principal.owner, question[:_TITLE_CHARS]).id
+        conversation, _, assistant = state.conversations.start_conversation(
+            principal.owner, question, answer, title=question[:_TITLE_CHARS])
+        return conversation.id, assistant
     try:
         _, assistant = state.conversations.record_exchange(conversation_id, question, answer,
                                                            owner=principal.owner)

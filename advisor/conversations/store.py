@@ -125,7 +125,9 @@ class ConversationStore:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(url)
         create_schema(self.engine)
-        self._append_lock = threading.Lock()
+        # One writer at a time in this process: two threads writing at once would make SQLite's busy
+        # handler sleep (1, 2, 5, 10... ms) instead of queueing them.
+        self._write_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Any) -> ConversationStore:
@@ -141,9 +143,24 @@ class ConversationStore:
         now = _now()
         record = ConversationRecord(id=str(uuid.uuid4()), owner=owner, title=title[:200] if title else None,
                                     created_at=now, updated_at=now)
-        with self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             conn.execute(insert(conversations).values(**record.model_dump()))
         return record
+
+    def start_conversation(
+        self, owner: str, question: str, answer: Answer, title: str | None = None
+    ) -> tuple[ConversationRecord, MessageRecord, MessageRecord]:
+        """A new conversation holding its first question and answer, written in one transaction;
+        returns (conversation, user message, assistant message)."""
+        now = _now()
+        record = ConversationRecord(id=str(uuid.uuid4()), owner=owner, title=title[:200] if title else None,
+                                    created_at=now, updated_at=now)
+        rows = _message_rows(record.id, _exchange(question, answer), after_seq=0, now=now)
+        with self._write_lock, self.engine.begin() as conn:
+            conn.execute(insert(conversations).values(**record.model_dump()))
+            conn.execute(insert(messages), rows)
+        user, assistant = (_message(row) for row in rows)
+        return record, user, assistant
 
     def get_conversation(self, conversation_id: str, owner: str | None = None) -> ConversationRecord | None:
         """The conversation, or None when it does not exist or `owner` is given and differs."""
@@ -185,19 +202,12 @@ class ConversationStore:
     def _append_once(self, conversation_id: str, new: Sequence[NewMessage],
                      owner: str | None) -> list[MessageRecord]:
         now = _now()
-        with self._append_lock, self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             if self._conversation_row(conn, conversation_id, owner) is None:
                 raise ConversationNotFoundError(conversation_id)
             last = conn.execute(select(func.max(messages.c.seq))
                                 .where(messages.c.conversation_id == conversation_id)).scalar()
-            rows = []
-            for offset, message in enumerate(new, start=1):
-                rows.append({
-                    "id": str(uuid.uuid4()), "conversation_id": conversation_id, "seq": (last or 0) + offset,
-                    "role": message.role, "content": message.content,
-                    "citations": [c.model_dump(mode="json") for c in message.citations],
-                    "refused": message.refused, "refusal_reason": message.refusal_reason, "created_at": now,
-                })
+            rows = _message_rows(conversation_id, new, after_seq=last or 0, now=now)
             if rows:
                 conn.execute(insert(messages), rows)
                 conn.execute(update(conversations).where(conversations.c.id == conversation_id)
@@ -216,11 +226,7 @@ class ConversationStore:
     def record_exchange(self, conversation_id: str, question: str, answer: Answer,
                         owner: str | None = None) -> tuple[MessageRecord, MessageRecord]:
         """Store a question and the advisor's answer (with its citations); returns (user, assistant)."""
-        user, assistant = self.append_messages(conversation_id, [
-            NewMessage(role="user", content=question),
-            NewMessage(role="assistant", content=answer.text, citations=answer.citations,
-                       refused=answer.refused, refusal_reason=answer.refusal_reason),
-        ], owner)
+        user, assistant = self.append_messages(conversation_id, _exchange(question, answer), owner)
         return user, assistant
 
     def list_messages(self, conversation_id: str, owner: str | None = None) -> list[MessageRecord]:
@@ -256,7 +262,7 @@ class ConversationStore:
     def _add_feedback_once(self, conversation_id: str, message_id: str, rating: Rating, comment: str | None,
                            owner: str | None) -> FeedbackRecord:
         now = _now()
-        with self._append_lock, self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             if self._conversation_row(conn, conversation_id, owner) is None:
                 raise ConversationNotFoundError(conversation_id)
             role = conn.execute(select(messages.c.role).where(
@@ -290,6 +296,22 @@ class ConversationStore:
         if owner is not None:
             query = query.where(conversations.c.owner == owner)
         return conn.execute(query).mappings().first()
+
+
+def _exchange(question: str, answer: Answer) -> list[NewMessage]:
+    return [NewMessage(role="user", content=question),
+            NewMessage(role="assistant", content=answer.text, citations=answer.citations,
+                       refused=answer.refused, refusal_reason=answer.refusal_reason)]
+
+
+def _message_rows(conversation_id: str, new: Sequence[NewMessage], after_seq: int,
+                  now: datetime) -> list[dict[str, Any]]:
+    """Table rows for `new`, numbered after position `after_seq`, each with a new uuid4 id."""
+    return [{"id": str(uuid.uuid4()), "conversation_id": conversation_id, "seq": after_seq + offset,
+             "role": message.role, "content": message.content,
+             "citations": [c.model_dump(mode="json") for c in message.citations],
+             "refused": message.refused, "refusal_reason": message.refusal_reason, "created_at": now}
+            for offset, message in enumerate(new, start=1)]
 
 
 def _conversation(row: Any) -> ConversationRecord:

@@ -43,6 +43,12 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     )
 
 
+@lru_cache(maxsize=65_536)
+def tokens_of(text: str) -> tuple[str, ...]:
+    """`tokenize` of one short text, remembered: questions and answer sentences recur."""
+    return tuple(tokenize([text])[0])
+
+
 class BM25Index:
     """Keyword search over chunk ids; knows the store version it was built from."""
 
@@ -84,13 +90,14 @@ class BM25Index:
         """The best k chunk ids with their BM25 scores (only those that match a query term)."""
         if self._retriever is None or not self.chunk_ids:
             return []
-        tokens = tokenize([query])[0]
+        query_tokens = tokens_of(query)
         vocab = self._retriever.vocab_dict
-        tokens = [t for t in tokens if t in vocab]
+        tokens = [t for t in query_tokens if t in vocab]
         if not tokens:
             return []
         k = min(k, len(self.chunk_ids))
-        docs, scores = self._retriever.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        # n_threads=0 scores in this thread; any other value starts a thread pool for every query
+        docs, scores = self._retriever.retrieve([tokens], k=k, show_progress=False, n_threads=0)
         return [(self.chunk_ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def save(self, folder: Path) -> None:

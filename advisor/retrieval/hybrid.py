@@ -10,7 +10,7 @@ from collections import OrderedDict
 import numpy as np
 
 from advisor.models import Chunk, RetrievedChunk
-from advisor.retrieval.bm25_index import BM25Index, stem, tokenize
+from advisor.retrieval.bm25_index import BM25Index, stem, tokens_of
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.retrieval.store import ChunkStore
 from advisor.settings import RetrieverName, Settings
@@ -140,7 +140,8 @@ class Retriever:
 
     def dense_many(self, queries: list[str], k: int) -> list[list[tuple[Chunk, float]]]:
         """Nearest chunks of each query: one model call and one store call for all of them."""
-        return self.store.query_many(list(self.embedder.embed_cached(queries)), k)
+        self.refresh()
+        return self.store.query_many(list(self.embedder.embed_cached(queries)), k, known=self._chunks)
 
     def keyword(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         self.refresh()
@@ -182,7 +183,7 @@ class Retriever:
         assert self._bm25 is not None
         n = len(self._bm25.chunk_ids)
         weights = {}
-        for term in set(tokenize([text])[0]):
+        for term in set(tokens_of(text)):
             df = self._bm25.doc_freq.get(term, 0)
             weights[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         return weights

@@ -11,7 +11,7 @@ import functools
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -235,23 +235,37 @@ class ChunkStore:
         return self.query_many([embedding], k)[0]
 
     @_gated
-    def query_many(self, embeddings: list[np.ndarray], k: int) -> list[list[tuple[Chunk, float]]]:
-        """`query` for several vectors in one call to the store."""
+    def query_many(self, embeddings: list[np.ndarray], k: int,
+                   known: Mapping[str, Chunk] | None = None) -> list[list[tuple[Chunk, float]]]:
+        """`query` for several vectors in one call to the store.
+
+        With `known` (chunks the caller already holds, by id) the store returns only ids and distances, and
+        fetches the text of any other hit afterwards: reading texts and metadata is most of a query's cost.
+        """
         # An empty collection answers with empty lists, and k beyond its size with fewer hits.
         if k <= 0 or not embeddings:
             return [[] for _ in embeddings]
-        result = self.chunks.query(
-            query_embeddings=list(embeddings), n_results=k, include=["metadatas", "documents", "distances"]
-        )
+        include = ["distances"] if known is not None else ["metadatas", "documents", "distances"]
+        result = self.chunks.query(query_embeddings=list(embeddings), n_results=k, include=include)
+        if known is None:
+            chunks = {i: _chunk_from(i, m, d)
+                      for ids, metas, docs in zip(result["ids"], result["metadatas"], result["documents"],
+                                                  strict=True)
+                      for i, m, d in zip(ids, metas, docs, strict=True)}
+        else:
+            missing = list({i for ids in result["ids"] for i in ids if i not in known})
+            chunks = {**known, **self._chunks_by_id(missing)}
         return [
-            [
-                (_chunk_from(i, m, d), 1.0 - float(dist))
-                for i, m, d, dist in zip(ids, metas, docs, distances, strict=True)
-            ]
-            for ids, metas, docs, distances in zip(
-                result["ids"], result["metadatas"], result["documents"], result["distances"], strict=True
-            )
+            [(chunks[i], 1.0 - float(dist)) for i, dist in zip(ids, distances, strict=True) if i in chunks]
+            for ids, distances in zip(result["ids"], result["distances"], strict=True)
         ]
+
+    def _chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        if not chunk_ids:
+            return {}
+        got = self.chunks.get(ids=chunk_ids, include=["metadatas", "documents"])
+        return {i: _chunk_from(i, m, d)
+                for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)}
 
     @_gated
     def chunk_embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:

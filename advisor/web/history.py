@@ -36,10 +36,12 @@ class ConversationRecorder:
             return [None, None]
         try:
             if session.conversation_id is None:
-                title = answer.question[:80]
-                session.conversation_id = self.store.create_conversation(UI_OWNER, title=title).id
-            user, reply = self.store.record_exchange(session.conversation_id, answer.question, answer,
-                                                     owner=UI_OWNER)
+                conversation, user, reply = self.store.start_conversation(
+                    UI_OWNER, answer.question, answer, title=answer.question[:80])
+                session.conversation_id = conversation.id
+            else:
+                user, reply = self.store.record_exchange(session.conversation_id, answer.question, answer,
+                                                         owner=UI_OWNER)
             return [user.id, reply.id]
         except Exception:  # losing a log line must not cost the user the answer
             log.exception("could not store a chat UI exchange")

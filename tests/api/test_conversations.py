@@ -121,6 +121,17 @@ def test_store_keeps_order_citations_and_owners(store: ConversationStore):
     assert store.get_conversation(conversation.id) is None
 
 
+def test_a_new_conversation_starts_with_its_first_exchange_in_one_write(store: ConversationStore):
+    answer = Answer(question="q1", standalone_question="q1", text="a1 [1]", citations=[CITATION])
+    conversation, user, assistant = store.start_conversation("owner-a", "q1", answer, title="First")
+    assert conversation.title == "First" and store.get_conversation(conversation.id, owner="owner-b") is None
+    assert [(m.id, m.role, m.content) for m in store.list_messages(conversation.id, owner="owner-a")] == [
+        (user.id, "user", "q1"), (assistant.id, "assistant", "a1 [1]")]
+    assert store.list_messages(conversation.id)[1].citations == [CITATION]
+    _, later = store.record_exchange(conversation.id, "q2", answer, owner="owner-a")  # numbering goes on
+    assert [m.id for m in store.list_messages(conversation.id)][-1] == later.id
+
+
 def test_store_schema_setup_is_idempotent(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'again.sqlite3'}"
     first = ConversationStore(url)

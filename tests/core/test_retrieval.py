@@ -91,3 +91,18 @@ def test_hybrid_ranks_within_an_embedding_budget_on_a_cold_cache(advisor):
     assert hits and all(np.isfinite(h.score) for h in hits)
     assert hits[0].chunk.doc_id == "medical-director-eligibility-opportunities"
     assert len(cold._cache) <= 2  # only the question and its focused form were embedded
+
+
+def test_nearest_chunks_are_the_same_whether_texts_come_from_the_store_or_from_memory(advisor):
+    """The retriever holds every chunk, so it asks the store for ids and distances only; a hit it does not
+    hold (written since it loaded) is read from the store, never dropped."""
+    vector = advisor.embedder.embed(["What does a medical director do in a government agency?"])[0]
+    store = advisor.store
+    from_store = store.query_many([vector], 8)[0]
+    held = {c.chunk_id: c for c in advisor.retriever.all_chunks()}
+    missing = from_store[0][0].chunk_id
+    partly_held = {i: c for i, c in held.items() if i != missing}
+    for known in (held, partly_held):
+        hits = store.query_many([vector], 8, known=known)[0]
+        assert [(c.chunk_id, c.text, round(s, 6)) for c, s in hits] == [
+            (c.chunk_id, c.text, round(s, 6)) for c, s in from_store]

@@ -73,3 +73,15 @@ def test_keyed_setup_frames_only_from_the_portal_and_keeps_the_key_server_side(
     own = httpx.post(f"{advisor_url}/v1/chat", json=body,
                      headers={"Authorization": f"Bearer {token}", "Origin": advisor_url})
     assert own.status_code == 200 and own.json()["citations"]
+
+
+def test_the_chat_ui_queue_does_not_poll_every_millisecond(advisor, settings) -> None:
+    """Gradio's idle queue loop wakes every millisecond by default, taking the GIL from API requests."""
+    from starlette.routing import Mount
+
+    from advisor.web.mount import _GRADIO_IDLE_POLL_SECONDS
+    from tests.web.conftest import build_app
+
+    app = build_app(settings, advisor)
+    gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "")
+    assert gradio_app.get_blocks()._queue.sleep_when_free == _GRADIO_IDLE_POLL_SECONDS
