@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from advisor.api.deps import State
+from advisor.api.deps import ApiState, State
 from advisor.api.schemas import Health, Readiness
 
 log = logging.getLogger("advisor.api")
@@ -18,13 +19,22 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness: the process is serving")
-def healthz() -> Health:
+async def healthz() -> Health:
     return Health(status="ok")
 
 
 @router.get("/readyz", response_model=Readiness, summary="Readiness: model, index and database are usable",
             responses={503: {"model": Readiness, "description": "Still starting, or a part is not usable."}})
-def readyz(state: State) -> JSONResponse:
+async def readyz(state: State) -> JSONResponse:
+    if not state.warmed.is_set():
+        # Starting: answer at once, from the event loop. Probes poll often, and full checks in a worker
+        # thread would take the GIL from the warm-up they are waiting for.
+        checks: dict[str, object] = {"model_loaded": state.advisor.embedder.loaded, "index_loaded": False}
+        return _readiness(state, checks, ready=False)
+    return await run_in_threadpool(_checked_readiness, state)
+
+
+def _checked_readiness(state: ApiState) -> JSONResponse:
     checks: dict[str, object] = {}
     try:
         checks.update(state.advisor.health())
@@ -38,7 +48,10 @@ def readyz(state: State) -> JSONResponse:
     except Exception:  # noqa: BLE001
         log.exception("database check failed")
         checks["database"] = False
-    ready = state.warmed.is_set() and state.advisor.ready and checks["database"] is True  # /v1 answers then
+    return _readiness(state, checks, ready=state.advisor.ready and checks["database"] is True)  # /v1 answers
+
+
+def _readiness(state: ApiState, checks: dict[str, object], ready: bool) -> JSONResponse:
     if state.warmup_error:
         checks["warmup_error"] = state.warmup_error
     body = Readiness(status="ready" if ready else ("failed" if state.warmup_error else "starting"),
