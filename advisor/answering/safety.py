@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import regex
 
@@ -58,13 +59,14 @@ def split_url(candidate: str) -> tuple[str, str]:
 
 def corpus_urls(texts: Iterable[str]) -> set[str]:
     """URLs an answer may keep: those written in the retrieved text, minus ones carrying a query string."""
-    urls = set()
-    for text in texts:
-        for match in _URL_RE.finditer(text):
-            url, _ = split_url(match.group(0))
-            if "?" not in url:
-                urls.add(url)
-    return urls
+    return set().union(*(_urls_in(text) for text in texts))
+
+
+@lru_cache(maxsize=16_384)
+def _urls_in(text: str) -> frozenset[str]:
+    """The query-string-free URLs written in one text (remembered: chunks are quoted again and again)."""
+    urls = (split_url(match.group(0))[0] for match in _URL_RE.finditer(text))
+    return frozenset(url for url in urls if "?" not in url)
 
 
 def is_allowed_url(url: str, allowed: set[str]) -> bool:

@@ -161,27 +161,35 @@ class SentenceTransformerEmbedder:
     def embed_within(self, texts: list[str], budget: int | None) -> tuple[np.ndarray, int]:
         """Like `embed_cached`, embedding at most `budget` texts not seen before (the first ones: put the most
         useful first); the rows of the others are NaN. Returns the vectors and how many were embedded."""
+        found: dict[str, np.ndarray] = {}
+        unpinned: list[str] = []  # the texts whose place in the LRU a use refreshes
         with self._cache_lock:
-            found = {t: v for t in texts if (v := self._pinned.get(t, self._cache.get(t))) is not None}
-        missing = [t for t in dict.fromkeys(texts) if t not in found]
+            for text in texts:
+                vector = self._pinned.get(text)
+                if vector is None:
+                    unpinned.append(text)
+                    vector = self._cache.get(text)
+                if vector is not None:
+                    found[text] = vector
+        missing = [t for t in dict.fromkeys(unpinned) if t not in found]
         if budget is not None:
             missing = missing[: max(budget, 0)]
         if missing:
             found.update(zip(missing, self.embed(missing), strict=True))
-        with self._cache_lock:
-            for text in texts:
-                if text in self._pinned or text not in found:
-                    continue
-                self._cache[text] = found[text]
-                self._cache.move_to_end(text)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        if unpinned:
+            with self._cache_lock:
+                for text in unpinned:
+                    if text in found:
+                        self._cache[text] = found[text]
+                        self._cache.move_to_end(text)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), 0
         if len(found) < len(set(texts)):
             blank = np.full(self.dimension, np.nan, dtype=np.float32)
-            return np.vstack([found.get(t, blank) for t in texts]), len(missing)
-        return np.vstack([found[t] for t in texts]), len(missing)
+            return np.array([found.get(t, blank) for t in texts]), len(missing)
+        return np.array([found[t] for t in texts]), len(missing)
 
     def warm_cache(self, texts: list[str], saved: Path | None = None, batch: int = 256) -> None:
         """Pin `texts` in the cache (questions passing through never evict them), taking the vectors an

@@ -46,6 +46,8 @@ class Retriever:
         self._centroid: np.ndarray | None = None
         self._by_document: dict[str, list[Chunk]] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # every chunk's id and vector when the corpus is small enough to pin (searched exactly in memory)
+        self._pinned: tuple[list[str], np.ndarray] | None = None
         self._checked_at = 0.0
 
     # ---- keeping the keyword index consistent ----------------------------------------------
@@ -80,9 +82,14 @@ class Retriever:
             by_document: dict[str, list[Chunk]] = {}
             for chunk in chunks.values():
                 by_document.setdefault(chunk.doc_id, []).append(chunk)
+            pinned = None
+            if chunks and len(chunks) <= self.settings.pin_max_chunks:
+                vectors = self.store.chunk_embeddings(list(chunks))
+                ids = [i for i in chunks if i in vectors]
+                pinned = (ids, np.array([vectors[i] for i in ids])) if ids else None
             with self._lock:
                 self._bm25, self._chunks, self._centroid = index, chunks, centroid
-                self._by_document = by_document
+                self._by_document, self._pinned = by_document, pinned
                 self._vectors.clear()
         finally:
             self._rebuild_lock.release()
@@ -139,9 +146,20 @@ class Retriever:
         return self.dense_many([query], k)[0]
 
     def dense_many(self, queries: list[str], k: int) -> list[list[tuple[Chunk, float]]]:
-        """Nearest chunks of each query: one model call and one store call for all of them."""
+        """Nearest chunks of each query: one model call and one store call for all of them. A corpus small
+        enough to pin (`pin_max_chunks`) is searched exactly in memory: a store query costs more than the
+        whole search of a few thousand vectors."""
         self.refresh()
-        return self.store.query_many(list(self.embedder.embed_cached(queries)), k, known=self._chunks)
+        vectors = self.embedder.embed_cached(queries)
+        with self._lock:
+            chunks, pinned = self._chunks, self._pinned
+        if pinned is None:
+            return self.store.query_many(list(vectors), k, known=chunks)
+        ids, matrix = pinned
+        similarity = vectors @ matrix.T
+        nearest = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+        return [[(chunks[ids[i]], float(row[i])) for i in order]
+                for row, order in zip(similarity, nearest, strict=True)]
 
     def keyword(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         self.refresh()

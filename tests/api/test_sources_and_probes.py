@@ -65,6 +65,22 @@ def test_not_ready_until_warmed_up_and_never_ready_without_an_index(
     app.state.api.conversations.close()
 
 
+def test_warm_up_leaves_what_it_loaded_out_of_full_garbage_collections(
+        settings: Settings, embedder: SentenceTransformerEmbedder, tmp_path: Path):
+    """A full collection walks every tracked object (~0.3 s with the model and index loaded); after warm-up
+    the start-up heap is frozen, so those pauses no longer stall the requests in flight."""
+    import gc
+
+    cold = Advisor(settings, embedder=embedder)  # over the ingested corpus, not warmed up yet
+    app = create_app(api_settings(settings, tmp_path), cold)
+    frozen_before = gc.get_freeze_count()
+    with TestClient(app) as client:
+        assert app.state.api.warmed.wait(120)
+        assert client.get("/readyz").status_code == 200
+    assert gc.get_freeze_count() > frozen_before
+    app.state.api.conversations.close()
+
+
 def test_metrics_count_requests_answers_refusals_and_feedback(client: TestClient):
     def value(text: str, prefix: str) -> float:
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))

@@ -106,3 +106,19 @@ def test_nearest_chunks_are_the_same_whether_texts_come_from_the_store_or_from_m
         hits = store.query_many([vector], 8, known=known)[0]
         assert [(c.chunk_id, c.text, round(s, 6)) for c, s in hits] == [
             (c.chunk_id, c.text, round(s, 6)) for c, s in from_store]
+
+
+def test_a_pinned_corpus_is_searched_in_memory_with_the_stores_results(advisor):
+    """Below `pin_max_chunks` dense search runs over the vectors held in memory; it finds what the store
+    finds, in the same order, with the same similarities."""
+    from advisor.retrieval.hybrid import Retriever
+
+    question = "Which certifications help a physician become a medical director?"
+    pinned = Retriever(advisor.settings, advisor.store, advisor.embedder)
+    unpinned = Retriever(advisor.settings.model_copy(update={"pin_max_chunks": 10}), advisor.store,
+                         advisor.embedder)
+    assert pinned.chunk_count > 10
+    in_memory, from_store = pinned.dense(question, 12), unpinned.dense(question, 12)
+    assert pinned._pinned is not None and unpinned._pinned is None
+    assert [c.chunk_id for c, _ in in_memory] == [c.chunk_id for c, _ in from_store]
+    assert np.allclose([s for _, s in in_memory], [s for _, s in from_store], atol=1e-5)

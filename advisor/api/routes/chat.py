@@ -33,13 +33,18 @@ _ERRORS = error_responses(400, 401, 404, 413, 422, 429, 500, 503)
 
 
 @router.post("/chat", response_model=ChatResponse, responses=_ERRORS, summary="Ask a question")
-def chat(body: ChatRequest, state: State, caller: ChatCaller) -> ChatResponse:
+async def chat(body: ChatRequest, state: State, caller: ChatCaller) -> ChatResponse:
     """Answer `message` with numbered citations, continuing `conversation_id` when given.
 
     The conversation's stored messages are the history the advisor reads follow-up questions against.
     """
     ensure_warm(state)
     check_message(state, body.message)
+    # One worker-thread hop for the whole exchange (a sync route would take a second one for the response)
+    return await run_in_threadpool(_chat, state, caller, body)
+
+
+def _chat(state: ApiState, caller: Principal, body: ChatRequest) -> ChatResponse:
     history = conversation_history(state, caller, body.conversation_id)
     answer = state.advisor.ask(body.message, history=history)
     note_answer(state, body.message, answer, "chat")
