@@ -88,15 +88,16 @@ class Advisor:
         """Load the model, the store and BM25, and pre-embed the answer units of a small corpus."""
         self.embedder.load()
         self.retriever.refresh(force=True)
-        self.guard.label_scores("warm up")
         configured = self.answerer()
         if hasattr(configured, "warm_up"):  # e.g. load a local GGUF model now rather than on first question
             configured.warm_up()
         answerer = self.answerer("extractive")
+        texts = self.guard.exemplar_texts()  # embedded once, then read back at every start
         if self.retriever.chunk_count <= self.settings.pin_max_chunks:
             chunks = self.retriever.all_chunks()
-            texts = [*self.retriever.heading_texts(chunks), *answerer.scored_texts(chunks)]
-            self.embedder.warm_cache(texts, self.settings.data_dir / "warm_vectors.npz")
+            texts += [*self.retriever.heading_texts(chunks), *answerer.scored_texts(chunks)]
+        self.embedder.warm_cache(texts, self.settings.data_dir / "warm_vectors.npz")
+        self.guard.label_scores("warm up")
         plain_question("<p>warm up</p>")  # loads the HTML parser a marked-up question needs
         if self.retriever.chunk_count:  # one question through every step: first-call costs are paid now
             self.ask(_WARM_UP_QUESTION, answerer="extractive")

@@ -46,13 +46,17 @@ class ScopeGuard:
         self._rows: dict[str, np.ndarray] = {}  # per label, the rows of its exemplars
         self._vectors: np.ndarray | None = None
 
+    @staticmethod
+    def exemplar_texts() -> list[str]:
+        return [text for _, text in load_exemplars()]
+
     def _load(self) -> None:
         if self._vectors is None:
             exemplars = load_exemplars()
             labels = [label for label, _ in exemplars]
             self._rows = {label: np.array([n for n, lab in enumerate(labels) if lab == label])
                           for label in dict.fromkeys(labels)}
-            self._vectors = self.embedder.embed([text for _, text in exemplars])
+            self._vectors = self.embedder.embed_cached([text for _, text in exemplars])
 
     def label_scores(self, question: str) -> dict[str, float]:
         """Per label, the mean similarity of the question to its closest exemplars."""

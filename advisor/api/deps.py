@@ -37,6 +37,7 @@ class ApiState:
     ready_at: float | None = None
     warmup_error: str | None = None
     warmed: threading.Event = field(default_factory=threading.Event)
+    collector_paused: bool = False  # the garbage collector is off until warm-up ends (see app_from_env)
 
 
 # The dependencies below never block (no I/O), so they are `async`: FastAPI runs sync ones in the thread

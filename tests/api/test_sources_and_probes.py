@@ -81,6 +81,32 @@ def test_warm_up_leaves_what_it_loaded_out_of_full_garbage_collections(
     app.state.api.conversations.close()
 
 
+def test_a_served_app_collects_no_garbage_while_starting_and_does_again_once_ready(
+        advisor: Advisor, settings: Settings, tmp_path: Path, monkeypatch):
+    """`app_from_env` (what `advisor serve` runs) pauses the collector through imports and warm-up, where it
+    would walk the growing heap about ten times, and turns it back on when warm-up ends."""
+    import gc
+
+    from advisor.api.app import app_from_env
+    from advisor.settings import get_settings
+
+    for name, value in {"ADVISOR_DATA_DIR": str(settings.data_dir), "ADVISOR_WEB_UI": "false",
+                        "ADVISOR_DATABASE_URL": f"sqlite:///{tmp_path / 'conversations.sqlite3'}"}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        app = app_from_env()
+        assert not gc.isenabled()
+        with TestClient(app) as client:
+            assert app.state.api.warmed.wait(120)
+            assert client.get("/readyz").status_code == 200
+            assert gc.isenabled()
+        app.state.api.conversations.close()
+    finally:
+        gc.enable()
+        get_settings.cache_clear()
+
+
 def test_metrics_count_requests_answers_refusals_and_feedback(client: TestClient):
     def value(text: str, prefix: str) -> float:
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
