@@ -203,6 +203,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="Seconds per load round.")
     parser.add_argument("--runs", type=int, default=3, help="Server starts timed for start-to-ready.")
     parser.add_argument("--workers", type=int, default=1, help="`advisor serve --workers`.")
+    parser.add_argument("--rounds", default="fresh,recomputed,repeated",
+                        help="Load rounds to run, comma-separated (a subset for a quick comparison).")
     parser.add_argument("--md", type=Path, default=ROOT / "evals" / "API_BENCHMARKS.md")
     args = parser.parse_args()
 
@@ -217,8 +219,9 @@ def main() -> None:
                 starts.append(seconds)
                 print(f"start {run + 1}: ready after {seconds:.1f}s", flush=True)
         results = []
-        for name, fresh, answer_cache in (("fresh", True, True), ("recomputed", False, False),
-                                          ("repeated", False, True)):
+        rounds = (("fresh", True, True), ("recomputed", False, False), ("repeated", False, True))
+        chosen = args.rounds.split(",")
+        for name, fresh, answer_cache in (r for r in rounds if r[0] in chosen):
             with serve(data_dir, args.workers, answer_cache=answer_cache) as (url, _):
                 result = asyncio.run(run_load(url, name, args.clients, args.duration, fresh))
             results.append(result)

