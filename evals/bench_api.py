@@ -9,7 +9,8 @@ on 127.0.0.1 (default extractive answerer, chat UI mounted as in production, rat
   composed again, only question vectors are cached) and "repeated" (the same rotation with the answer
   cache on, as a popular FAQ would be served).
   Reports requests/s, p50/p95/p99 latency and errors. --workers N runs `advisor serve --workers N`.
-Results go to evals/API_BENCHMARKS.md (--md). Every loop is bounded by count and by time.
+Results go to evals/API_BENCHMARKS.md (--md), above its "Earlier runs and findings", which is kept.
+Every loop is bounded by count and by time.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "evals" / "questions.jsonl"
 MAX_REQUESTS_PER_CLIENT = 100_000
+EARLIER = "## Earlier runs and findings"
 
 
 def free_port() -> int:
@@ -193,7 +195,10 @@ def write_markdown(path: Path, starts: list[float], results: list[LoadResult], c
         "shares the cores).",
         "",
     ]
-    path.write_text("\n".join(lines))
+    earlier = path.read_text(encoding="utf-8").partition(EARLIER)[2] if path.exists() else ""
+    if earlier.strip():  # the hand-written record of earlier runs and findings is kept below the new run
+        lines += [EARLIER + earlier.rstrip("\n"), ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def main() -> None:
