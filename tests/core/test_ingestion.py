@@ -191,3 +191,20 @@ def test_queries_are_served_from_the_current_index_while_another_thread_rebuilds
     rebuild.join(30)
     assert {c.doc_id for c in retriever.all_chunks()} == {
         "career-as-medical-director", "recruitingblogs-become-medical-director"}
+
+
+def test_the_source_list_is_read_again_only_when_the_store_changes(fresh_settings, embedder, small_corpus):
+    service = Advisor(fresh_settings, embedder=embedder)
+    service.ingest([small_corpus])
+    reads = []
+    read = service.store._read_sources
+    service.store._read_sources = lambda: reads.append(1) or read()
+    listed = service.sources()
+    assert service.sources() == listed and len(reads) == 1
+    assert {s.doc_id: s.chunk_count for s in listed} == {
+        doc_id: len(ids) for doc_id, ids in expected_state(small_corpus).items()}
+
+    other_worker = Advisor(fresh_settings, embedder=embedder)  # its own store object on the same data
+    shutil.copy(CORPUS_DIR / "medical-director-next-calling.txt", small_corpus)
+    other_worker.ingest([small_corpus])
+    assert len(service.sources()) == 3 and len(reads) == 2
