@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install system-deps run ingest serve chat test lint eval check-floors bench clean
+.PHONY: install system-deps run ingest serve chat test lint eval check-floors calibration bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,6 +44,9 @@ eval: install ingest
 
 check-floors: install
 	$(VENV)/bin/pytest -q -m floors tests/evaluation/test_floors.py
+
+calibration: install ingest
+	$(PY) evals/check_calibration.py
 
 bench: install ingest
 	$(PY) evals/bench_core.py
