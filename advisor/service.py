@@ -55,6 +55,7 @@ class Advisor:
             self.settings.embedding_batch_size,
             threads=self.settings.embedding_threads,
             query_threads=self.settings.query_embedding_threads,
+            batch_precision=self.settings.query_batch_precision,
         )
         self._store: ChunkStore | None = None
         self._retriever: Retriever | None = None

