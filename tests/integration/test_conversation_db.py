@@ -6,12 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from advisor.conversations.store import ConversationNotFoundError, ConversationStore, MessageNotFoundError
 from advisor.models import Answer, Citation
@@ -123,3 +125,59 @@ def test_concurrent_appends_from_two_workers_keep_every_message_in_order(two_sto
     for name in "abcd":  # each writer's messages keep their order
         mine = [int(c.split("-")[1]) for c in contents if c.startswith(f"{name}-")]
         assert mine == sorted(mine)
+
+
+def test_conversations_started_at_the_same_moment_are_written_in_one_transaction(two_stores):
+    first, second = two_stores
+    batches: list[int] = []
+    release = threading.Event()
+    write = first._write_new_conversations._work
+
+    def held_first_batch(new):  # the first write waits, so the others queue behind it as under load
+        batches.append(len(new))
+        if len(batches) == 1:
+            assert release.wait(30)
+        return write(new)
+
+    first._write_new_conversations._work = held_first_batch
+    started: dict[int, tuple] = {}
+
+    def start(n: int) -> None:
+        answer = Answer(question=f"question {n}", standalone_question=f"question {n}", citations=[CITATION],
+                        text=f"answer {n} [1]")
+        started[n] = first.start_conversation(f"owner-{n % 3}", answer.question, answer, title=f"title {n}")
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in range(12)]
+    threads[0].start()
+    deadline = time.monotonic() + 30
+    while not batches:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    for thread in threads[1:]:
+        thread.start()
+    while len(first._write_new_conversations._queue) < 11:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert batches == [1, 11]
+    for n, (conversation, user, assistant) in started.items():  # each whole, as another worker reads it
+        messages = second.list_messages(conversation.id, owner=f"owner-{n % 3}")
+        assert [(m.id, m.content) for m in messages] == [(user.id, f"question {n}"),
+                                                        (assistant.id, f"answer {n} [1]")]
+        assert messages[1].citations == [CITATION]
+        assert second.get_conversation(conversation.id).title == f"title {n}"
+
+
+def test_a_failed_first_write_leaves_no_half_conversation(two_stores, database_url: str):
+    first, second = two_stores
+    engine = create_engine(database_url)
+    with engine.begin() as conn:  # the database loses the messages table: the second insert fails
+        conn.execute(text("DROP TABLE feedback"))
+        conn.execute(text("DROP TABLE messages"))
+    engine.dispose()
+    answer = Answer(question="q", standalone_question="q", citations=[CITATION], text="a [1]")
+    with pytest.raises(DBAPIError, match="messages"):
+        first.start_conversation("owner-a", "q", answer)
+    assert second.list_conversations("owner-a") == []  # the conversation's insert was rolled back too

@@ -1,8 +1,9 @@
 """Coalescing of concurrent calls: requests that arrive while one batch is being computed form the next batch.
 
 Under load, twenty requests each encoding their question on their own run twenty small model passes that
-fight over two cores; encoded together they cost a third less CPU per text and do not thrash. A lone request
-goes straight through (no waiting window): batches only form from requests that would have waited anyway.
+fight over two cores; encoded together they cost a third less CPU per text and do not thrash. The same holds
+for their conversations' first writes: one transaction and one commit for all of them (a group commit). A lone
+request goes straight through (no waiting window): batches only form from requests that would have waited.
 No thread of its own: the caller that finds no batch running computes one (the leader); when it is done it
 hands the lead to the oldest waiting caller, so no caller computes batches that are not its own.
 """
