@@ -22,8 +22,7 @@ Result = TypeVar("Result")
 @dataclass(eq=False)
 class _Waiting(Generic[Item, Result]):
     item: Item
-    woken: threading.Event = field(default_factory=threading.Event)
-    leads: bool = False
+    woken: threading.Event = field(default_factory=threading.Event)  # its batch is done, or it leads now
     done: bool = False
     result: Result | None = None
     error: BaseException | None = None
@@ -43,9 +42,9 @@ class Coalescer(Generic[Item, Result]):
         waiting: _Waiting[Item, Result] = _Waiting(item)
         with self._lock:
             self._queue.append(waiting)
-            waiting.leads = not self._running
+            leads = not self._running
             self._running = True
-        if not waiting.leads:
+        if not leads:
             waiting.woken.wait()
         if not waiting.done:  # leading: compute the batch this caller's item is in
             self._run_batch()
@@ -72,6 +71,5 @@ class Coalescer(Generic[Item, Result]):
             for waiting in batch:
                 waiting.done = True
                 waiting.woken.set()
-            if successor is not None:
-                successor.leads = True
+            if successor is not None:  # woken before its batch is done: it leads the next one
                 successor.woken.set()
