@@ -212,6 +212,11 @@ def main() -> None:
                         help="Load rounds to run, comma-separated (a subset for a quick comparison).")
     parser.add_argument("--md", type=Path, default=ROOT / "evals" / "API_BENCHMARKS.md")
     args = parser.parse_args()
+    rounds = (("fresh", True, True), ("recomputed", False, False), ("repeated", False, True))
+    chosen = args.rounds.split(",")
+    unknown = sorted(set(chosen) - {name for name, _, _ in rounds})
+    if unknown:
+        parser.error(f"unknown round(s) {', '.join(unknown)}: choose from fresh, recomputed, repeated")
 
     load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
@@ -224,8 +229,6 @@ def main() -> None:
                 starts.append(seconds)
                 print(f"start {run + 1}: ready after {seconds:.1f}s", flush=True)
         results = []
-        rounds = (("fresh", True, True), ("recomputed", False, False), ("repeated", False, True))
-        chosen = args.rounds.split(",")
         for name, fresh, answer_cache in (r for r in rounds if r[0] in chosen):
             with serve(data_dir, args.workers, answer_cache=answer_cache) as (url, _):
                 result = asyncio.run(run_load(url, name, args.clients, args.duration, fresh))

@@ -114,10 +114,10 @@ class SentenceTransformerEmbedder:
         """Unit-normalised float32 embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = self.load()
         if self.backend == "torch" and len(texts) <= _SMALL_BATCH:
             # questions: concurrent requests' texts are encoded together (see `_encode_queries`)
             return self._coalesced_queries(tuple(texts))
+        model = self.load()
         if self.backend == "torch":
             self.use_threads(None)
         vectors = model.encode(
@@ -270,9 +270,7 @@ def _forward(model: Any, features: dict[str, Any], bf16: bool = False) -> np.nda
 def _rows(features: dict[str, Any], rows: list[int], lengths: list[int]) -> dict[str, Any]:
     """Texts `rows` of a tokenized batch, padded only to the longest of them."""
     length = max(lengths[i] for i in rows)
-    index = rows[0] if len(rows) == 1 else rows
-    return {k: (v[index : index + 1, :length] if isinstance(index, int) else v[index, :length])
-            if getattr(v, "ndim", 0) == 2 else v for k, v in features.items()}
+    return {k: v[rows, :length] if getattr(v, "ndim", 0) == 2 else v for k, v in features.items()}
 
 
 def _digest(text: str) -> str:
