@@ -43,7 +43,7 @@ eval: install ingest
 	$(VENV)/bin/advisor eval --compare hybrid,dense,bm25,baseline --md evals/REPORT.md --json evals/out/report.json
 
 check-floors: install
-	$(VENV)/bin/pytest -q -m floors tests/evaluation/test_floors.py
+	$(VENV)/bin/pytest -q tests/evaluation/test_floors.py
 
 calibration: install ingest
 	$(PY) evals/check_calibration.py

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from advisor.answering.answer_type import expected_quantity, states_quantity
 from advisor.answering.base import AnswerRequest, ComposedAnswer, register_answerer
 from advisor.answering.safety import corpus_urls, strip_unsafe_markup
 from advisor.models import Chunk, Citation
@@ -47,8 +48,17 @@ class ExtractiveAnswerer:
         candidates = self._candidates(request)
         if not candidates:
             return ComposedAnswer(text="", citations=[])
-        chosen = self._select(candidates, request)
-        return _write(chosen)
+        stating: list[int] = []
+        expected = expected_quantity(request.question)
+        if expected is not None:  # "how much does X cost?": a sentence giving X's cost, or no answer at all
+            specific = set(tokens_of(request.focused_question or request.question))
+            stating = [
+                i for i, c in enumerate(candidates) if states_quantity(expected, c.unit.text, specific)
+            ]
+            if not stating and expected.sole:
+                return ComposedAnswer(text="", citations=[])
+        chosen = self._select(candidates, request, must_include=stating)
+        return _write(chosen, lead=chosen[0] if stating else None)
 
     def chunk_evidence(self, request: AnswerRequest) -> dict[str, float]:
         """Each retrieved chunk's best sentence score, rank left out (max-passage evidence, for reranking)."""
@@ -78,7 +88,10 @@ class ExtractiveAnswerer:
             for unit in self.units_of(r.chunk)
         ]
 
-    def _select(self, candidates: list[_Candidate], request: AnswerRequest) -> list[_Candidate]:
+    def _select(
+        self, candidates: list[_Candidate], request: AnswerRequest, must_include: list[int] | None = None
+    ) -> list[_Candidate]:
+        """The units of the answer; when `must_include` is given, the best of those units leads it."""
         scores, similarity = self._score(candidates, request)
         texts = [c.unit.text for c in candidates]
         best = float(scores.max())
@@ -107,12 +120,14 @@ class ExtractiveAnswerer:
             return True
 
         remaining = np.ones(len(candidates), dtype=bool)
+        lead = max(must_include, key=lambda i: scores[i]) if must_include else None
         while remaining.any() and len(picked) < self.settings.max_answer_units:
             # maximal marginal relevance: relevant, and not a repeat of what is picked
             marginal = 0.75 * scores - 0.25 * (redundancy if picked else 0.0)
-            i = int(np.argmax(np.where(remaining, marginal, -np.inf)))
+            i = int(np.argmax(np.where(remaining, marginal, -np.inf))) if lead is None else lead
             remaining[i] = False
-            if scores[i] < floor or not take(i):
+            led, lead = i == lead, None
+            if (not led and scores[i] < floor) or not take(i):
                 continue
             # A sentence is often followed by the example or detail that makes it useful: keep reading.
             following = i + 1
@@ -213,13 +228,13 @@ def _overlap(query: str, texts: list[str], term_weights: dict[str, float]) -> np
     return np.array([sum(idf[t] for t in query_terms & u) / total for u in unit_terms])
 
 
-def _write(chosen: list[_Candidate]) -> ComposedAnswer:
-    """Reading order (documents in order of their best unit, units in document order), one citation per
-    run of adjacent units from the same chunk, list items as bullets."""
+def _write(chosen: list[_Candidate], lead: _Candidate | None = None) -> ComposedAnswer:
+    """Reading order (documents in order of their best unit, the `lead` unit's first; units in document
+    order), one citation per run of adjacent units from the same chunk, list items as bullets."""
     if not chosen:
         return ComposedAnswer(text="", citations=[])
     doc_order: dict[str, float] = {}
-    for c in sorted(chosen, key=lambda c: -c.score):
+    for c in sorted(chosen, key=lambda c: (c is not lead, -c.score)):
         doc_order.setdefault(c.chunk.doc_id, len(doc_order))
     ordered = sorted(chosen, key=lambda c: (doc_order[c.chunk.doc_id], c.unit.start))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from advisor.models import Turn
 
 
@@ -28,12 +30,16 @@ def test_clinical_question_is_refused_without_citations(advisor):
     assert "not" in answer.text.lower() and "medical advice" in answer.text.lower()
 
 
+def ask_after(advisor, earlier_question: str, earlier_answer: str, question: str):
+    """`question` asked as the follow-up of a first exchange."""
+    history = [Turn(role="user", content=earlier_question), Turn(role="assistant", content=earlier_answer)]
+    return advisor.ask(question, history=history)
+
+
 def test_follow_up_uses_history(advisor):
-    history = [
-        Turn(role="user", content="What does a medical director do in a health insurance company?"),
-        Turn(role="assistant", content="They oversee medical policies and utilization reviews."),
-    ]
-    answer = advisor.ask("and in government agencies?", history=history)
+    answer = ask_after(advisor, "What does a medical director do in a health insurance company?",
+                       "They oversee medical policies and utilization reviews.",
+                       "and in government agencies?")
     assert not answer.refused
     assert any("government" in c.snippet.lower() for c in answer.citations)
 
@@ -116,3 +122,36 @@ def test_committee_question_names_the_committees_of_both_articles(advisor):
     )
     assert "Quality Improvement" in answer.text
     assert "pharmacy and therapeutics committee" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",  # each was answered with the salary sentence or a "30 days" step before answer-type checking
+    [
+        "How many hours per week does a medical director work?",
+        "How much does a chief medical officer earn?",
+        "How many patients does a medical director still see each week?",
+    ],
+)
+def test_quantity_the_documents_do_not_give_is_refused_not_replaced_by_another_figure(advisor, question):
+    answer = advisor.ask(question)
+    assert (answer.refused, answer.refusal_reason, answer.citations) == (True, "out_of_scope", [])
+
+
+def test_question_with_a_quantity_part_the_documents_lack_answers_its_other_part(advisor):
+    answer = advisor.ask("What does a medical director do, and how many hours per week do they work?")
+    assert not answer.refused and answer.citations
+
+
+def test_quantity_question_leads_with_the_sentence_stating_it(advisor):
+    answer = advisor.ask("How much experience do employers expect from medical director candidates?")
+    assert not answer.refused
+    assert "5-10 years" in answer.citations[0].snippet
+    assert answer.text.startswith(answer.citations[0].snippet.split("\n")[0][:40])
+
+
+def test_quantity_follow_up_is_answered_from_the_conversation(advisor):
+    answer = ask_after(advisor, "How much clinical experience do I need before applying to be a director?",
+                       "Most positions require several years of clinical experience.",
+                       "And how much does it pay?")
+    assert not answer.refused
+    assert any("$200,000" in c.snippet for c in answer.citations)
