@@ -241,6 +241,8 @@ class Advisor:
             history=history,
             is_follow_up=follow_up,
             focused_question=self.retriever.focus(focus_source),
+            subject_terms=self.retriever.specific_terms(focus_source),
+            conversation_terms=self.retriever.specific_terms(standalone),
             term_weights=self.retriever.term_weights(focus_source),
         )
         if self.settings.rerank_weight and (retriever or self.settings.retriever) == "hybrid":

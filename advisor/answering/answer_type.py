@@ -25,7 +25,10 @@ _WORD = re.compile(r"\$?\d[\d,.]*%?|[a-z][a-z']*")
 _AUXILIARIES = frozenset(
     "do does did will would can could should shall may might must is are was were has have had".split()
 )
-_PRONOUNS = frozenset("i you we they he she one someone somebody people it this that".split())
+_ASKER = frozenset("i you we one someone somebody people me us".split())
+_THEM = frozenset("it they them he she".split())
+_DETERMINERS = frozenset("the a an this that these those my your their its his her our each".split())
+_THE_ROLE = frozenset("job jobs role roles position positions post posts work career title".split())
 _MONEY_VERBS = frozenset("cost costs earn earns earned make makes made pay pays paid charge charges".split())
 _MONEY_NOUNS = frozenset("money salary salaries pay compensation income".split())
 _TIME_UNITS = frozenset("year month week day hour minut decad".split())  # stemmed, as `stem` gives them
@@ -52,6 +55,7 @@ class ExpectedQuantity:
     counted: tuple[str, ...] = ()
     about: tuple[str, ...] = ()
     sole: bool = True
+    refers_back: bool = False  # "how much does it cost?": what "it" is, the conversation says
 
 
 def expected_quantity(question: str) -> ExpectedQuantity | None:
@@ -107,9 +111,8 @@ def _how_much(words: list[str]) -> ExpectedQuantity | None:
         subject = subject[:verb]
     elif rest[0] not in ("is", "are", "was", "were"):
         return None  # "how much do directors deal with budgets?" asks how far, not how much money
-    if subject and subject[0] in _PRONOUNS:
-        subject = []  # "how much can I expect to earn" is about the asker
-    return ExpectedQuantity("money", about=tuple(subject))
+    about, refers_back = _subject(subject)
+    return ExpectedQuantity("money", about=about, refers_back=refers_back)
 
 
 def _how_long(words: list[str]) -> ExpectedQuantity | None:
@@ -118,10 +121,25 @@ def _how_long(words: list[str]) -> ExpectedQuantity | None:
     rest = words[1:]
     if rest[:2] in (["it", "take"], ["it", "takes"]):  # "how long does it take (me) to [complete an MHA]"
         rest = rest[2:]
-        rest = rest[rest.index("to") + 1 :] if "to" in rest[:3] else rest
-    elif rest and rest[0] in _PRONOUNS:
-        rest = []  # "how long should I practise before applying?" is about the asker, in whatever words
-    return ExpectedQuantity("duration", about=tuple(rest))
+        if "to" not in rest[:3]:
+            return ExpectedQuantity("duration", refers_back=True)  # "how long does it take?"
+        return ExpectedQuantity("duration", about=tuple(rest[rest.index("to") + 1 :]))
+    about, refers_back = _subject(rest)
+    return ExpectedQuantity("duration", about=about, refers_back=refers_back)
+
+
+def _subject(words: list[str]) -> tuple[tuple[str, ...], bool]:
+    """The words naming what a quantity is of, and whether they only point back at what the conversation
+    is about ("it", "they", "the job"). A question about the asker ("can I expect to earn", "should I
+    practise") names nothing the answer must repeat."""
+    if not words or words[0] in _ASKER:
+        return (), False
+    if words[0] in _THEM:
+        return (), True
+    named = [w for w in words if w not in _DETERMINERS]
+    if not named or (named[0] in _THE_ROLE and words[0] in ("the", "this", "that")):
+        return (), True  # "this", "the job", "that role"
+    return tuple(w for w in named if w not in _THE_ROLE), False
 
 
 def states_quantity(expected: ExpectedQuantity, text: str, specific_terms: Collection[str]) -> bool:

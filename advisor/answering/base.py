@@ -23,6 +23,10 @@ class AnswerRequest:
     history: list[Turn] = field(default_factory=list)
     is_follow_up: bool = False
     focused_question: str = ""
+    subject_terms: frozenset[str] = frozenset()
+    """Stemmed terms of the question (as asked, for a follow-up) other than the corpus's topic words."""
+    conversation_terms: frozenset[str] = frozenset()
+    """The same for the standalone question: for a follow-up, what the conversation is about."""
     term_weights: dict[str, float] = field(default_factory=dict)
     scratch: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
     """Work an answerer may keep for this request only (e.g. sentence scores shared by reranking)."""

@@ -8,7 +8,7 @@ relevance (relevant but not redundant), put in reading order, and cited verbatim
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -51,7 +51,11 @@ class ExtractiveAnswerer:
         stating: list[int] = []
         expected = expected_quantity(request.question)
         if expected is not None:  # "how much does X cost?": a sentence giving X's cost, or no answer at all
-            specific = set(tokens_of(request.focused_question or request.question))
+            specific = request.subject_terms
+            if expected.refers_back and request.is_follow_up:
+                # "how much does it cost?": the figure must be of what the conversation was about
+                specific = request.conversation_terms - set(tokens_of(request.question))
+                expected = replace(expected, about=(request.standalone_question,))
             stating = [
                 i for i, c in enumerate(candidates) if states_quantity(expected, c.unit.text, specific)
             ]

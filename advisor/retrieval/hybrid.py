@@ -195,6 +195,13 @@ class Retriever:
         kept = set(self.focus(text).split())
         return " ".join(w for w in _WORDS.findall(text) if w.lower() not in STOPWORDS and w not in kept)
 
+    def specific_terms(self, text: str) -> frozenset[str]:
+        """The stemmed terms of `text` other than the corpus's topic words: what it is specifically about."""
+        self.refresh()
+        assert self._bm25 is not None
+        limit = self.settings.topic_word_share
+        return frozenset(t for t in tokens_of(text) if self._bm25.share_of_chunks_with(t) <= limit)
+
     def term_weights(self, text: str) -> dict[str, float]:
         """The corpus IDF of each (stemmed) term of `text`: rare words say more about what is asked."""
         self.refresh()

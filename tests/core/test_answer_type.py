@@ -28,7 +28,12 @@ def specific(question: str) -> set[str]:
         ("How much does malpractice insurance cost per year?",
          ExpectedQuantity("money", about=("malpractice", "insurance"))),
         ("How much can I expect to earn as a medical director?", ExpectedQuantity("money")),
-        ("How much is an MBA?", ExpectedQuantity("money", about=("an", "mba"))),
+        ("How much is an MBA?", ExpectedQuantity("money", about=("mba",))),
+        ("How much does a director role pay?", ExpectedQuantity("money", about=("director",))),
+        ("How much does it cost?", ExpectedQuantity("money", refers_back=True)),
+        ("How much do they earn?", ExpectedQuantity("money", refers_back=True)),
+        ("How much does the job pay?", ExpectedQuantity("money", refers_back=True)),
+        ("How long does it take?", ExpectedQuantity("duration", refers_back=True)),
         ("How much money do directors make?", ExpectedQuantity("money")),
         ("How many vacation days do physicians get?",
          ExpectedQuantity("count", counted=("vacation", "days"))),
@@ -38,6 +43,8 @@ def specific(question: str) -> set[str]:
         ("How much time does the job take?", ExpectedQuantity("duration")),
         ("How long does it take to complete an MHA degree?",
          ExpectedQuantity("duration", about=("complete", "an", "mha", "degree"))),
+        ("How long does a leadership fellowship last?",
+         ExpectedQuantity("duration", about=("leadership", "fellowship", "last"))),
         ("How long should I practise before applying?", ExpectedQuantity("duration")),
         ("What percentage of directors are women?", ExpectedQuantity("percent")),
     ],
@@ -47,9 +54,10 @@ def test_quantity_questions_are_recognised(question, expected):
 
 
 def test_a_quantity_asked_beside_another_question_is_not_the_whole_question():
-    assert expected_quantity("And roughly how much does it pay?") == ExpectedQuantity("money")
+    expected = ExpectedQuantity("money", refers_back=True)
+    assert expected_quantity("And roughly how much does it pay?") == expected
     assert expected_quantity("What does a director do, and how much do they earn?") == ExpectedQuantity(
-        "money", sole=False)
+        "money", sole=False, refers_back=True)
 
 
 @pytest.mark.parametrize(

@@ -155,3 +155,16 @@ def test_quantity_follow_up_is_answered_from_the_conversation(advisor):
                        "And how much does it pay?")
     assert not answer.refused
     assert any("$200,000" in c.snippet for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("earlier", "question"),
+    [
+        ("What is the CMQ certification?", "How much does it cost?"),  # not the salary: "it" is the CMQ
+        ("What does a regional medical director do?", "How much do they earn?"),  # no regional figure
+        ("Should I get an MBA?", "How long does it take?"),  # not "five to ten years of practice"
+    ],
+)
+def test_quantity_follow_up_about_something_without_a_figure_is_refused(advisor, earlier, question):
+    answer = ask_after(advisor, earlier, "(an answer)", question)
+    assert (answer.refused, answer.refusal_reason) == (True, "out_of_scope")
