@@ -234,6 +234,7 @@ class Advisor:
             yield from refuse("out_of_scope", retrieved)
             return
         focus_source = question if follow_up else standalone
+        subject_terms = self.retriever.specific_terms(focus_source)
         request = AnswerRequest(
             question=question,
             standalone_question=standalone,
@@ -241,8 +242,8 @@ class Advisor:
             history=history,
             is_follow_up=follow_up,
             focused_question=self.retriever.focus(focus_source),
-            subject_terms=self.retriever.specific_terms(focus_source),
-            conversation_terms=self.retriever.specific_terms(standalone),
+            subject_terms=subject_terms,
+            conversation_terms=self.retriever.specific_terms(standalone) if follow_up else subject_terms,
             term_weights=self.retriever.term_weights(focus_source),
         )
         if self.settings.rerank_weight and (retriever or self.settings.retriever) == "hybrid":

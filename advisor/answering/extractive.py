@@ -55,7 +55,7 @@ class ExtractiveAnswerer:
             if expected.refers_back and request.is_follow_up:
                 # "how much does it cost?": the figure must be of what the conversation was about
                 specific = request.conversation_terms - set(tokens_of(request.question))
-                expected = replace(expected, about=(request.standalone_question,))
+                expected = replace(expected, about=tuple(request.standalone_question.lower().split()))
             stating = [
                 i for i, c in enumerate(candidates) if states_quantity(expected, c.unit.text, specific)
             ]

@@ -66,6 +66,13 @@ def test_topic_words_are_what_the_focused_query_drops(advisor):
     assert "experience" in advisor.retriever.focus(question)
 
 
+def test_specific_terms_leave_out_topic_words_even_in_a_rare_pair(advisor):
+    # unlike `focus`, which keeps "healthcare director" whole to find its section
+    assert advisor.retriever.specific_terms("How is a healthcare director different?") == {"differ"}
+    assert advisor.retriever.specific_terms("What do medical directors earn in the United States?") == {
+        "earn", "unit", "state"}
+
+
 def test_a_follow_ups_own_hits_are_marked_for_the_answer(advisor):
     hits = advisor.retriever.retrieve("How much clinical experience do I need?")
     extra = advisor.retriever.retrieve("And what does the medical director job typically pay?", k=2)
