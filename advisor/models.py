@@ -8,6 +8,10 @@ from pydantic import BaseModel, Field
 
 Role = Literal["user", "assistant"]
 RefusalReason = Literal["out_of_scope", "clinical", "injection", "empty"]
+Coverage = Literal["full", "partial", "none"]
+"""How much of what was asked the documents answer: all of it, related points only, or nothing."""
+DialogueAct = Literal["career", "greeting", "thanks", "capabilities", "clinical", "off_topic", "injection", "empty"]
+"""What a message does: a career question, small talk (greeting, thanks, "what can you do?"), or what is refused."""
 
 
 class Document(BaseModel):
@@ -104,6 +108,9 @@ class Answer(BaseModel):
     retrieved: list[RetrievedChunk] = Field(default_factory=list)
     refused: bool = False
     refusal_reason: RefusalReason | None = None
+    coverage: Coverage | None = Field(
+        None, description="For a career question: 'full', 'partial' (related points only) or 'none'.")
+    act: DialogueAct = "career"
     answerer: str = "extractive"
     timings_ms: dict[str, float] = Field(default_factory=dict)
     metadata: dict[str, object] = Field(default_factory=dict)

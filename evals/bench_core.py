@@ -33,7 +33,7 @@ from advisor.ingestion.loaders import load_document  # noqa: E402
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder  # noqa: E402
 from advisor.service import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
-from advisor.text_units import split_sentences  # noqa: E402
+from advisor.text import split_sentences  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 ROUNDS = 5

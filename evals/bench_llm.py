@@ -30,9 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from openai import OpenAI  # noqa: E402
 
+from advisor.answer_stream import AnswerStream  # noqa: E402
 from advisor.answering.base import AnswerRequest  # noqa: E402
 from advisor.answering.llm.llamacpp import find_bundled_gguf  # noqa: E402
 from advisor.answering.llm.local_server import LocalLlamaServer  # noqa: E402
+from advisor.models import Answer  # noqa: E402
 from advisor.service import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 
@@ -76,14 +78,14 @@ def first_token_direct(client: OpenAI, model: str, messages: list[dict[str, str]
     return first
 
 
-def first_token_pipeline(advisor: Advisor, question: str):  # -> (seconds, Answer)
+def first_token_pipeline(advisor: Advisor, question: str) -> tuple[float, Answer]:
     started = time.perf_counter()
-    first, answer = float("nan"), None
-    for event in advisor.ask_stream(question):
-        if event.delta and first != first:
-            first = time.perf_counter() - started
-        answer = event.answer or answer
-    return first, answer
+    stream = AnswerStream(advisor.ask_stream(question))
+    first = float("nan")
+    for _ in stream:
+        first = time.perf_counter() - started
+        break
+    return first, stream.finish()
 
 
 def reset_cache(client: OpenAI, model: str) -> None:
@@ -99,8 +101,8 @@ def zero_latency(settings: Settings, questions: list[str], rounds: int) -> dict[
 
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-    from advisor.answering.base import register_answerer
     from advisor.answering.llm.answerer import LLMAnswerer
+    from advisor.answering.registry import register_answerer
 
     model = GenericFakeChatModel(messages=itertools.repeat("Experience matters [1]. It helps a lot [2]."))
     register_answerer("zero-latency", lambda s, e: LLMAnswerer(s, e, "openai", model))
@@ -112,10 +114,11 @@ def zero_latency(settings: Settings, questions: list[str], rounds: int) -> dict[
     for _ in range(rounds):
         for question in questions:
             started = time.perf_counter()
-            for event in advisor.ask_stream(question, answerer="zero-latency"):
-                if event.delta:
-                    per_question.setdefault(question, []).append((time.perf_counter() - started) * 1000)
-                    break
+            stream = AnswerStream(advisor.ask_stream(question, answerer="zero-latency"))
+            for _ in stream:
+                per_question.setdefault(question, []).append((time.perf_counter() - started) * 1000)
+                break
+            stream.close()
     medians = sorted(statistics.median(v) for v in per_question.values())
     return {"questions": len(medians), "rounds": rounds, "ttft_p50_ms": statistics.median(medians),
             "ttft_p90_ms": medians[int(0.9 * (len(medians) - 1))]}

@@ -17,8 +17,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder  # noqa: E402
 from advisor.service import Advisor  # noqa: E402
-from advisor.settings import PROJECT_ROOT, Settings  # noqa: E402
+from advisor.settings import Settings  # noqa: E402
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout: corpus/, evals/, ui/
 CORPUS_DIR = PROJECT_ROOT / "corpus"
 
 

@@ -4,9 +4,9 @@ Run it next to the advisor (`advisor serve` with ADVISOR_API_KEYS set) and open 
 
     ADVISOR_URL=http://127.0.0.1:8000 ADVISOR_API_KEY=... .venv/bin/python ui/demo_portal.py
 
-The page embeds the chat twice: an inline frame whose address carries a token fetched when the page is
-rendered, and the floating button of /embed/widget.js, which fetches its tokens from POST /advisor-token.
-In a real portal, /advisor-token sits behind the portal's own login.
+The page (`advisor/resources/demo/`, shipped with the package) embeds the chat twice: an inline frame whose
+address carries a token fetched when the page is rendered, and the floating button of /embed/widget.js, which
+fetches its tokens from POST /advisor-token. In a real portal, /advisor-token sits behind the portal's own login.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from advisor.web.pages import DEMO_DIR, render_demo_page
+from advisor.resources import read_resource
+from advisor.web.pages import render_demo_page
 from advisor.web.security import COMMON_HEADERS, demo_policy
 
 
@@ -53,8 +54,8 @@ def make_portal_app(advisor_url: str, api_key: str) -> FastAPI:
                                            "Content-Security-Policy": demo_policy(origin_of(advisor_url))})
 
     @app.get("/demo.css")
-    def css() -> FileResponse:
-        return FileResponse(DEMO_DIR / "demo.css", media_type="text/css")
+    def css() -> Response:
+        return Response(read_resource("demo", "demo.css"), media_type="text/css")
 
     return app
 

@@ -12,16 +12,14 @@ returns None and nothing here applies.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from advisor.retrieval.bm25_index import stem, tokens_of
+from advisor.text import figure_tokens, stem, tokens_of
 
 QuantityKind = Literal["money", "count", "duration", "amount", "percent"]
 
-_WORD = re.compile(r"\$?\d[\d,.]*%?|[a-z][a-z']*")
 _AUXILIARIES = frozenset(
     "do does did will would can could should shall may might must is are was were has have had".split()
 )
@@ -60,7 +58,7 @@ class ExpectedQuantity:
 
 def expected_quantity(question: str) -> ExpectedQuantity | None:
     """The quantity `question` asks for, or None when it asks for something else."""
-    words = _WORD.findall(question.lower().replace("-", " "))
+    words = figure_tokens(question)
     for i, word in enumerate(words[:-1]):
         if word in ("how", "what"):
             expected = _asked_quantity(words, i)
@@ -152,7 +150,7 @@ def states_quantity(expected: ExpectedQuantity, text: str, specific_terms: Colle
     about = [t for t in tokens_of(" ".join(expected.about)) if t in specific_terms]
     if about and not present.intersection(about):
         return False
-    words = _WORD.findall(text.lower().replace("-", " "))
+    words = figure_tokens(text)
     # each number and how far after it its unit may come; "a" / "an" counts only right before one ("a year")
     numbers = [(n, 1 if w in ("a", "an") else _UNIT_REACH) for n, w in enumerate(words)
                if w[0].isdigit() or w[0] == "$" or w in _NUMBER_WORDS or w in ("a", "an")]

@@ -1,16 +1,12 @@
-"""The answerer interface and its registry: built-ins register the way an outside plugin would."""
+"""The answerer interface: one required method, `compose`; the base adds streaming and the optional abilities
+(condensing follow-ups, health, warm-up) as defaults that a part overrides where it does better."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
 
 from advisor.models import Citation, RetrievedChunk, Turn
-
-if TYPE_CHECKING:
-    from advisor.retrieval.embeddings import SentenceTransformerEmbedder
-    from advisor.settings import Settings
 
 
 @dataclass
@@ -29,7 +25,7 @@ class AnswerRequest:
     """The same for the standalone question: for a follow-up, what the conversation is about."""
     term_weights: dict[str, float] = field(default_factory=dict)
     scratch: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
-    """Work an answerer may keep for this request only (e.g. sentence scores shared by reranking)."""
+    """Work kept for this request only (e.g. sentence scores shared by reranking and composing)."""
 
 
 @dataclass
@@ -39,18 +35,34 @@ class ComposedAnswer:
     metadata: dict[str, object] = field(default_factory=dict)
 
 
-class Answerer(Protocol):
-    """Writes a cited answer from retrieved chunks.
+class Answerer:
+    """Writes a cited answer from retrieved chunks. Subclasses implement `compose`."""
 
-    Optional extras the service uses when an answerer has them:
-    - `stream(request)`: yields `str` text deltas as they are generated and, last, the `ComposedAnswer`;
-    - `condense(question, history) -> str`: a standalone form of a follow-up question;
-    - `health() -> dict`: the state of whatever the answerer depends on (e.g. an LLM server), for /readyz.
-    """
+    name: str = ""
+    deterministic: bool = False
+    """The same question and sources always give the same answer, so finished answers may be cached."""
 
-    name: str
+    def compose(self, request: AnswerRequest) -> ComposedAnswer:
+        raise NotImplementedError
 
-    def compose(self, request: AnswerRequest) -> ComposedAnswer: ...
+    def stream(self, request: AnswerRequest) -> Iterator[str | ComposedAnswer]:
+        """Text deltas as they are written, then the `ComposedAnswer` (by default: `compose`, then its text
+        in word groups). An answer without citations yields no text: the service refuses it."""
+        composed = self.compose(request)
+        if composed.citations:
+            yield from stream_text(composed)
+        yield composed
+
+    def condense(self, question: str, history: list[Turn]) -> str:
+        """A standalone form of a follow-up question; "" leaves it to the service's heuristic."""
+        return ""
+
+    def health(self) -> dict[str, object] | None:
+        """The state of what the answerer depends on (e.g. an LLM server), for /readyz; None: nothing."""
+        return None
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for."""
 
 
 def stream_text(answer: ComposedAnswer, piece_words: int = 6) -> Iterator[str]:
@@ -58,14 +70,6 @@ def stream_text(answer: ComposedAnswer, piece_words: int = 6) -> Iterator[str]:
     words = answer.text.split(" ")
     for i in range(0, len(words), piece_words):
         yield " ".join(words[i : i + piece_words]) + (" " if i + piece_words < len(words) else "")
-
-
-AnswererFactory = Callable[["Settings", "SentenceTransformerEmbedder"], Answerer]
-ANSWERERS: dict[str, AnswererFactory] = {}
-
-
-def register_answerer(name: str, factory: AnswererFactory) -> None:
-    ANSWERERS[name] = factory
 
 
 class UnknownAnswererError(ValueError):
@@ -77,15 +81,3 @@ class AnswererUnavailableError(RuntimeError):
 
     The message is safe to show to users (no internal paths); the HTTP API maps it to 503.
     """
-
-
-def make_answerer(name: str, settings: Settings, embedder: SentenceTransformerEmbedder) -> Answerer:
-    """Build the answerer registered under `name`; an unknown name lists the valid ones."""
-    _register_builtins()
-    if name not in ANSWERERS:
-        raise UnknownAnswererError(f"unknown answerer {name!r}; choose one of {', '.join(sorted(ANSWERERS))}")
-    return ANSWERERS[name](settings, embedder)
-
-
-def _register_builtins() -> None:
-    from advisor.answering import extractive, llm  # noqa: F401  (register themselves)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Hashable
 
+from advisor.lru import LRUCache
 from advisor.models import Answer, Turn
 
 
 class AnswerCache:
-    """A bounded LRU of finished answers. Keys hold everything an answer depends on: the question, the
-    conversation before it, the retriever, the answerer and the index version (a new ingest changes it)."""
+    """A bounded LRU of finished answers (size 0: off). Keys hold everything an answer depends on: the
+    question, the conversation before it, the retriever, the answerer and the index version (a new ingest
+    changes it)."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._lock = threading.Lock()
+        self._answers: LRUCache[Hashable, Answer] = LRUCache(size)
+
+    @property
+    def size(self) -> int:
+        return self._answers.size
+
+    @size.setter
+    def size(self, size: int) -> None:  # a smaller size takes effect at the next `put`
+        self._answers.size = size
 
     @staticmethod
     def key(question: str, history: list[Turn], retriever: str, answerer: str, version: str) -> Hashable:
@@ -24,26 +30,14 @@ class AnswerCache:
                 retriever, answerer, version)
 
     def get(self, key: Hashable) -> Answer | None:
-        if self.size <= 0:
-            return None
-        with self._lock:
-            answer = self._answers.get(key)
-            if answer is not None:
-                self._answers.move_to_end(key)
-            return answer
+        """The answer stored under `key`, or None."""
+        return self._answers.get(key)
 
     def put(self, key: Hashable, answer: Answer) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
+        self._answers.put(key, answer)
 
     def clear(self) -> None:
-        with self._lock:
-            self._answers.clear()
+        self._answers.clear()
 
     def __len__(self) -> int:
         return len(self._answers)

@@ -17,10 +17,9 @@ import regex
 
 from advisor.answering import safety
 from advisor.models import Chunk, Citation, RetrievedChunk
-from advisor.text_units import STOPWORDS, TextUnit, content_words, split_units
+from advisor.text import TextUnit, content_words, ends_with_abbreviation, split_units, tokenize
 
 _TERMINAL = re.compile(r"[.!?][\"”’)\]*_]*$")
-_ABBREVIATIONS = {"e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "vs", "st", "u.s", "m.d", "d.o", "ph.d", "no"}
 _MIN_SUBSTANTIVE_WORDS = 4
 _WORDS = re.compile(r"\s+|\S+")
 _MARKER_NUMBER = re.compile(r"\d{1,3}")
@@ -92,8 +91,6 @@ class NumberedContext:
 
     def best_support(self, sentence: str, threshold: float) -> ContextUnit | None:
         """The unit holding the largest share (at least `threshold`) of the sentence's stemmed words."""
-        from advisor.retrieval.bm25_index import tokenize
-
         if self._tokens is None:  # computed on first need, after the model has started answering
             self._tokens = [set(t) for t in tokenize([u.unit.text for u in self.units])]
         words = set(tokenize([sentence])[0])
@@ -255,11 +252,7 @@ class CitationEnforcer:
 
     def _ends_sentence(self) -> bool:
         text = self._sentence.rstrip()
-        if not _TERMINAL.search(text):
-            return False
-        last = text.rstrip(".!?\"”’)]*_").rsplit(None, 1)
-        word = last[-1].lower() if last else ""
-        return word not in _ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
+        return bool(_TERMINAL.search(text)) and not ends_with_abbreviation(text)
 
     def _marker(self, body: str) -> None:
         numbers = _parse_marker(body)
@@ -304,7 +297,7 @@ class CitationEnforcer:
     def _close_sentence(self) -> None:
         """End the current sentence; if it states something but cites nothing, support it or report it."""
         sentence = " ".join(self._sentence.split())
-        substantive = len(content_words(sentence, STOPWORDS)) >= _MIN_SUBSTANTIVE_WORDS
+        substantive = len(content_words(sentence)) >= _MIN_SUBSTANTIVE_WORDS
         if sentence and substantive and not self._sentence_numbers:
             support = self.context.best_support(sentence, self.support_threshold)
             if support is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from advisor.models import Turn
-from advisor.text_units import STOPWORDS, content_words
+from advisor.text import STOPWORDS, content_words
 
 _LEADING_CONNECTIVE = re.compile(
     r"^\s*(and|but|also|or|so|then|what about|how about|what of|same for)\b", re.I

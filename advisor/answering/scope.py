@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
 from advisor.models import RefusalReason
+from advisor.resources import read_resource
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 
 _NEIGHBOURS = 3
@@ -29,7 +29,7 @@ class ScopeDecision:
 
 def load_exemplars() -> list[tuple[str, str]]:
     """(label, text) pairs shipped with the package."""
-    text = resources.files("advisor.data").joinpath("scope_exemplars.jsonl").read_text(encoding="utf-8")
+    text = read_resource("scope_exemplars.jsonl")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     return [(str(r["label"]), str(r["text"])) for r in rows]
 

@@ -1,19 +1,24 @@
-"""Steps every answering route shares: input checks, conversation history, and recording the answer."""
+"""What the answering routes share: the readiness check, the conversation service's errors as API errors,
+counting and logging an answer, and the response to an exchange."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from advisor.api.deps import ApiState
 from advisor.api.errors import APIError
 from advisor.api.schemas import ChatResponse, CitationOut
-from advisor.api.security import Principal
-from advisor.conversations import ConversationNotFoundError, MessageRecord
-from advisor.models import Answer, Turn
+from advisor.conversations import (
+    ConversationNotFoundError,
+    Exchange,
+    MessageNotFoundError,
+    MessageTooLongError,
+)
+from advisor.models import Answer
 
 log = logging.getLogger("advisor.api")
-
-_TITLE_CHARS = 80
 
 
 def ensure_warm(state: ApiState) -> None:
@@ -23,41 +28,19 @@ def ensure_warm(state: ApiState) -> None:
                        {"Retry-After": "2"})
 
 
-def check_message(state: ApiState, message: str, field: str = "message") -> None:
-    """Raises 422 when a user message is longer than `max_message_chars`."""
-    limit = state.settings.max_message_chars
-    if len(message) > limit:
-        raise APIError(422, "message_too_long",
-                       f"`{field}` is {len(message)} characters long; the limit is {limit}.")
-
-
-def conversation_history(state: ApiState, principal: Principal, conversation_id: str | None) -> list[Turn]:
-    """The stored turns of the caller's conversation (none for a new one). Raises 404 for anyone else's."""
-    if conversation_id is None:
-        return []
+@contextmanager
+def conversation_errors() -> Iterator[None]:
+    """Raise the conversation service's errors as API errors: a message too long as 422
+    `message_too_long`, an unknown (or someone else's) conversation as 404 `conversation_not_found`, and
+    an unknown answer as 404 `message_not_found`."""
     try:
-        return state.conversations.history(conversation_id, owner=principal.owner)
+        yield
+    except MessageTooLongError as exc:
+        raise APIError(422, "message_too_long", str(exc)) from exc
     except ConversationNotFoundError as exc:
-        raise not_found_conversation() from exc
-
-
-def not_found_conversation() -> APIError:
-    return APIError(404, "conversation_not_found", "No such conversation.")
-
-
-def store_exchange(state: ApiState, principal: Principal, conversation_id: str | None, question: str,
-                   answer: Answer) -> tuple[str, MessageRecord]:
-    """Save the question and answer, in a new conversation if needed; returns (conversation id, answer)."""
-    if conversation_id is None:
-        conversation, _, assistant = state.conversations.start_conversation(
-            principal.owner, question, answer, title=question[:_TITLE_CHARS])
-        return conversation.id, assistant
-    try:
-        _, assistant = state.conversations.record_exchange(conversation_id, question, answer,
-                                                           owner=principal.owner)
-    except ConversationNotFoundError as exc:  # deleted while the answer was being written
-        raise not_found_conversation() from exc
-    return conversation_id, assistant
+        raise APIError(404, "conversation_not_found", "No such conversation.") from exc
+    except MessageNotFoundError as exc:
+        raise APIError(404, "message_not_found", "No such answer in this conversation.") from exc
 
 
 def note_answer(state: ApiState, question: str, answer: Answer, route: str) -> None:
@@ -73,7 +56,9 @@ def note_answer(state: ApiState, question: str, answer: Answer, route: str) -> N
     log.info("answered", extra=fields)
 
 
-def chat_response(conversation_id: str, message: MessageRecord) -> ChatResponse:
-    return ChatResponse(conversation_id=conversation_id, message_id=message.id, answer=message.content,
-                        refused=message.refused, refusal_reason=message.refusal_reason,
-                        citations=[CitationOut.of(c) for c in message.citations])
+def chat_response(exchange: Exchange) -> ChatResponse:
+    """The body of POST /v1/chat for a stored exchange."""
+    reply = exchange.reply
+    return ChatResponse(conversation_id=exchange.conversation_id, message_id=reply.id, answer=reply.content,
+                        refused=reply.refused, refusal_reason=reply.refusal_reason,
+                        citations=[CitationOut.of(c) for c in reply.citations])

@@ -1,7 +1,6 @@
-"""The FastAPI application: `create_app(settings, advisor)` wires the service, the store and the routes.
+"""The HTTP API as a FastAPI application: `create_app` wires the service, the conversations and the routes.
 
-`app_from_env` is the uvicorn factory (`advisor.api.app:app_from_env`, factory=True): each worker process
-builds its own app, and so its own model, index and database connections.
+It serves the API alone; `advisor.server` builds the served application from it and the web UI.
 """
 
 from __future__ import annotations
@@ -20,15 +19,14 @@ from fastapi.routing import APIRoute
 
 from advisor.api.deps import ApiState
 from advisor.api.errors import APIError, install_error_handlers
-from advisor.api.logs import configure_logging
 from advisor.api.metrics import Metrics
 from advisor.api.middleware import RequestContextMiddleware
 from advisor.api.ratelimit import SlidingWindowLimiter
 from advisor.api.routes import API_ROUTERS, health
 from advisor.api.security import WidgetTokenSigner
-from advisor.conversations import ConversationStore
+from advisor.conversations import ConversationService, ConversationStore
 from advisor.service import Advisor
-from advisor.settings import Settings, get_settings
+from advisor.settings import Settings
 
 log = logging.getLogger("advisor.api")
 
@@ -41,15 +39,17 @@ Errors always have the shape `{"error": {"code", "message", "request_id"}}`.
 """
 
 
-def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
-    """The app serving `advisor` (built from `settings` if not given): API under /v1, probes, UI at /.
+def create_app(settings: Settings, advisor: Advisor | None = None,
+               conversations: ConversationService | None = None) -> FastAPI:
+    """The API over `advisor` and `conversations` (built from `settings` if not given): /v1, probes, metrics.
 
     The advisor is warmed up in the background at start-up; /readyz answers 503 until it is ready.
     """
     advisor = advisor or Advisor(settings)
-    conversations = ConversationStore.from_settings(settings)
+    conversations = conversations or ConversationService(advisor, ConversationStore.from_settings(settings),
+                                                         settings)
     metrics = Metrics()
-    state = ApiState(settings=settings, advisor=advisor, conversations=conversations, metrics=metrics,
+    state = ApiState(settings=settings, advisor=advisor, chats=conversations, metrics=metrics,
                      limiter=SlidingWindowLimiter(settings.rate_limit_per_minute),
                      widget_tokens=WidgetTokenSigner.from_settings(settings))
     if advisor.ready:
@@ -77,23 +77,6 @@ def create_app(settings: Settings, advisor: Advisor | None = None) -> FastAPI:
         log.warning("no API keys configured (ADVISOR_API_KEYS): the API is open to anyone who can reach it, "
                     "so it must only listen on a loopback address")
     _document_limits(app, settings)
-    if settings.web_ui:
-        _mount_web(app, advisor, settings, conversations)
-    return app
-
-
-def app_from_env() -> FastAPI:
-    """The uvicorn factory: settings from the environment, JSON logs, a fresh app (one per worker).
-
-    The garbage collector stays off from here until warm-up ends: the imports and loading ahead build a
-    heap of ~600k objects, and on the way the collector would walk it about ten times (~2 s of the start).
-    """
-    already_paused = not gc.isenabled()
-    gc.disable()
-    settings = get_settings()
-    configure_logging(settings.log_level)
-    app = create_app(settings)
-    app.state.api.collector_paused = not already_paused
     return app
 
 
@@ -155,12 +138,3 @@ async def _no_such_route(request: Request) -> None:
         raise APIError(405, "method_not_allowed", "Method not allowed.", {"Allow": ", ".join(allowed)})
     raise APIError(404, "not_found", "No such route.")
 
-
-def _mount_web(app: FastAPI, advisor: Advisor, settings: Settings, conversations: ConversationStore) -> None:
-    """Mount the chat UI and the widget (advisor.web); without that package the API is served alone."""
-    try:
-        from advisor.web import mount_web
-    except ImportError:
-        log.warning("advisor.web is not available: serving the API without the chat UI")
-        return
-    mount_web(app, advisor, settings, conversations)

@@ -18,7 +18,7 @@ from advisor.api.errors import APIError
 from advisor.api.metrics import Metrics
 from advisor.api.ratelimit import SlidingWindowLimiter
 from advisor.api.security import AuthError, Principal, WidgetTokenSigner, authenticate
-from advisor.conversations import ConversationStore
+from advisor.conversations import ConversationService, ConversationStore
 from advisor.service import Advisor
 from advisor.settings import Settings
 
@@ -29,7 +29,7 @@ class ApiState:
 
     settings: Settings
     advisor: Advisor
-    conversations: ConversationStore
+    chats: ConversationService  # the routes answer, store and rate through it
     metrics: Metrics
     limiter: SlidingWindowLimiter
     widget_tokens: WidgetTokenSigner
@@ -37,7 +37,12 @@ class ApiState:
     ready_at: float | None = None
     warmup_error: str | None = None
     warmed: threading.Event = field(default_factory=threading.Event)
-    collector_paused: bool = False  # the garbage collector is off until warm-up ends (see app_from_env)
+    collector_paused: bool = False  # the garbage collector is off until warm-up ends (see advisor.server)
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """The conversations database (for the readiness probe)."""
+        return self.chats.store
 
 
 # The dependencies below never block (no I/O), so they are `async`: FastAPI runs sync ones in the thread

@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from advisor.cli.app import app
+from advisor.formatting import with_sources
 from advisor.models import Answer, Turn
 from advisor.settings import get_settings
 
+if TYPE_CHECKING:
+    from advisor.service import Advisor
+    from advisor.settings import RetrieverName
 
-def make_advisor():  # -> Advisor
+
+def make_advisor() -> Advisor:
     """The service configured from the environment (imported late: nothing heavy at CLI start-up)."""
     from advisor.service import Advisor
 
@@ -21,13 +27,8 @@ def make_advisor():  # -> Advisor
 
 
 def format_answer(answer: Answer) -> str:
-    """An answer and its numbered sources, as plain text for a terminal."""
-    lines = [answer.text]
-    if answer.citations:
-        lines.append("\nSources:")
-        for c in answer.citations:
-            lines.append(f'  [{c.n}] {c.title} — {c.section}\n      "{c.snippet}"')
-    return "\n".join(lines)
+    """An answer and its numbered sources with short quotes (`advisor.formatting`), for a terminal."""
+    return with_sources(answer.text, answer.citations)
 
 
 @app.command()
@@ -108,12 +109,15 @@ def sources(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")
         typer.echo(f"{s.doc_id}: {s.title}{site} — {s.chunk_count} chunks")
 
 
-def _ask(advisor, question: str, history: list[Turn], retriever: str | None, answerer: str | None) -> Answer:
+def _ask(advisor: Advisor, question: str, history: list[Turn], retriever: str | None,
+         answerer: str | None) -> Answer:
     from advisor.answering.base import AnswererUnavailableError, UnknownAnswererError
-    from advisor.retrieval.hybrid import UnknownRetrieverError
+    from advisor.retrieval.base import UnknownRetrieverError
 
     try:
-        return advisor.ask(question, history=history, retriever=retriever, answerer=answerer)
+        # Any name is passed on: an unknown one raises UnknownRetrieverError, listing the valid ones.
+        mode = cast("RetrieverName | None", retriever)
+        return advisor.ask(question, history=history, retriever=mode, answerer=answerer)
     except (UnknownAnswererError, UnknownRetrieverError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

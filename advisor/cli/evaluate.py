@@ -11,7 +11,8 @@ import typer
 from advisor.cli.app import app
 from advisor.settings import get_settings
 
-QuestionsOpt = Annotated[Path | None, typer.Option("--questions", help="Question file (default: shipped).")]
+QuestionsOpt = Annotated[Path | None, typer.Option(
+    "--questions", help="Question file (default: evals/questions.jsonl in the working directory).")]
 RetrieverOpt = Annotated[str | None, typer.Option("--retriever", help="hybrid, dense, bm25 or baseline.")]
 AnswererOpt = Annotated[str | None, typer.Option("--answerer", help="Answerer name (default: settings).")]
 JsonOpt = Annotated[Path | None, typer.Option("--json", help="Write {summary, questions} as JSON here.")]
@@ -33,7 +34,8 @@ def evaluate(questions: QuestionsOpt = None, retriever: RetrieverOpt = None, ans
     from advisor.evaluation.harness import EvalRun, run_eval
     from advisor.evaluation.questions import DEFAULT_QUESTIONS, QuestionSetError, load_questions
     from advisor.evaluation.report import comparison_table, render_markdown
-    from advisor.retrieval.hybrid import RETRIEVERS, UnknownRetrieverError
+    from advisor.retrieval.base import UnknownRetrieverError
+    from advisor.retrieval.registry import RETRIEVERS
     from advisor.service import Advisor
 
     settings = get_settings()
@@ -112,10 +114,8 @@ def _write_markdown(runs, md_out: Path, questions: Path, render_markdown) -> Non
 
 
 def _display_path(path: Path) -> Path:
-    """The question file relative to the project when it is inside it (no machine paths in reports)."""
-    from advisor.settings import PROJECT_ROOT
-
+    """The question file relative to the working directory when it is inside it (no machine paths in reports)."""
     try:
-        return path.resolve().relative_to(PROJECT_ROOT)
+        return path.resolve().relative_to(Path.cwd().resolve())
     except ValueError:
         return Path(path.name)

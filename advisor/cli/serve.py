@@ -10,7 +10,7 @@ import typer
 from advisor.cli.app import app
 from advisor.settings import get_settings
 
-APP_FACTORY = "advisor.api.app:app_from_env"
+APP_FACTORY = "advisor.server:app_from_env"  # imported by each worker process, not here
 
 
 def is_loopback(host: str) -> bool:

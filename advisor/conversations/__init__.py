@@ -1,5 +1,7 @@
-"""Conversation memory: conversations, messages with their citations, and feedback, in a SQL database."""
+"""Conversation memory: conversations, messages with their citations, and feedback, in a SQL database;
+`ConversationService` is how the API and the chat UI hold a conversation with the advisor."""
 
+from advisor.conversations.service import ConversationService, Exchange, MessageTooLongError
 from advisor.conversations.store import (
     ConversationNotFoundError,
     ConversationRecord,
@@ -14,10 +16,13 @@ from advisor.conversations.store import (
 __all__ = [
     "ConversationNotFoundError",
     "ConversationRecord",
+    "ConversationService",
     "ConversationStore",
+    "Exchange",
     "FeedbackRecord",
     "MessageNotFoundError",
     "MessageRecord",
+    "MessageTooLongError",
     "NewMessage",
     "Rating",
 ]

@@ -1,7 +1,7 @@
 """Optional LLM judge: claim-by-claim faithfulness of each answer to the text it cites.
 
-Runs only when `llm_judge_base_url` is configured (any OpenAI-compatible server, through langchain-openai's
-ChatOpenAI); otherwise the report says "not run". Temperature 0, the mean of `llm_judge_runs` runs per answer,
+Runs only when `ADVISOR_LLM_JUDGE_BASE_URL` is set (any OpenAI-compatible server, through langchain-openai's
+ChatOpenAI); otherwise the report says "not run". Temperature 0, the mean of `runs` runs per answer,
 each run cached on disk by a hash of everything that decides its result. It never gates anything: a failing
 judge is reported, not raised.
 """
@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from advisor.prompts import load_prompt
 
@@ -27,6 +28,19 @@ if TYPE_CHECKING:
 NOT_RUN = "not run (no judge endpoint configured: set ADVISOR_LLM_JUDGE_BASE_URL)"
 _JSON_OBJECT = re.compile(r"\{.*\}", re.S)
 _VERDICT_LINE = re.compile(r"\b(unsupported|not supported|supported)\b", re.I)
+
+
+class JudgeSettings(BaseSettings):
+    """The evaluation judge's endpoint, read from `ADVISOR_LLM_JUDGE_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="ADVISOR_LLM_JUDGE_", env_file=".env", extra="ignore")
+
+    base_url: str | None = Field(None, description="OpenAI-compatible base URL (e.g. http://127.0.0.1:8080/v1).")
+    model: str = Field("judge", description="Model name sent to the judge server.")
+    api_key: SecretStr | None = Field(None, description="API key for the judge server, if it needs one.")
+    runs: int = Field(3, description="Judge runs per answer (temperature 0); their mean is reported.")
+    timeout: float = Field(120.0, description="Seconds one judge call may take.")
+    prompt: str = Field("judge_faithfulness", description="Prompt file of the judge.")
 
 
 class JudgeReplyError(ValueError):
@@ -67,13 +81,13 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
-def make_judge_model(settings: Settings) -> BaseChatModel:
+def make_judge_model(judge: JudgeSettings) -> BaseChatModel:
     """ChatOpenAI pointed at the configured judge server, temperature 0."""
     from langchain_openai import ChatOpenAI
 
-    key = settings.llm_judge_api_key or SecretStr("not-needed")  # local servers need no key
-    return ChatOpenAI(base_url=settings.llm_judge_base_url, model=settings.llm_judge_model, api_key=key,
-                      temperature=0, timeout=settings.llm_judge_timeout, max_retries=1)
+    key = judge.api_key or SecretStr("not-needed")  # local servers need no key
+    return ChatOpenAI(base_url=judge.base_url, model=judge.model, api_key=key,
+                      temperature=0, timeout=judge.timeout, max_retries=1)
 
 
 class FaithfulnessJudge:
@@ -119,19 +133,21 @@ class FaithfulnessJudge:
         return verdicts
 
 
-def judge_run(run: EvalRun, settings: Settings, model: BaseChatModel | None = None) -> str | dict[str, Any]:
+def judge_run(run: EvalRun, settings: Settings, judge_settings: JudgeSettings | None = None,
+              model: BaseChatModel | None = None) -> str | dict[str, Any]:
     """Judge every non-refused answer of `run`; NOT_RUN without a configured endpoint (and no `model`).
+    `judge_settings` default to the environment's.
 
     Returns {"model", "faithfulness", "answers", "runs", "unreadable", "failing"} and stores each row's score
     as `judge_faithfulness`. A judge that cannot be reached gives "failed: ..." instead of raising.
     """
-    if model is None and not settings.llm_judge_base_url:
+    config = judge_settings or JudgeSettings()
+    if model is None and not config.base_url:
         return NOT_RUN
     try:
-        judge = FaithfulnessJudge(model or make_judge_model(settings),
-                                  load_prompt(settings.llm_judge_prompt, settings.prompts_dir),
-                                  settings.llm_judge_model, settings.llm_judge_runs,
-                                  settings.data_dir / "judge_cache")
+        judge = FaithfulnessJudge(model or make_judge_model(config),
+                                  load_prompt(config.prompt, settings.prompts_dir),
+                                  config.model, config.runs, settings.data_dir / "judge_cache")
         scored: list[float] = []
         unreadable: list[str] = []
         for row in run.rows:
@@ -146,7 +162,7 @@ def judge_run(run: EvalRun, settings: Settings, model: BaseChatModel | None = No
     except Exception as exc:  # the judge is advisory: report, never fail the evaluation  # noqa: BLE001
         return f"failed: {type(exc).__name__}: {exc}"
     return {
-        "model": settings.llm_judge_model, "runs": settings.llm_judge_runs, "answers": len(scored),
+        "model": config.model, "runs": config.runs, "answers": len(scored),
         "faithfulness": round(sum(scored) / len(scored), 4) if scored else None, "unreadable": unreadable,
         "failing": [r["id"] for r in run.rows if r.get("judge_faithfulness") is not None
                     and r["judge_faithfulness"] < 1.0],

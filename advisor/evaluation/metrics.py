@@ -14,6 +14,10 @@ Definitions (they are the documentation the report links to):
   letter or digit directly before or after it.
 - Citation support (ALCE-style, word overlap instead of NLI): see `split_cited_sentences` and
   `citation_support`.
+
+The scoring normaliser (words, sentence ends, stop words) is independent of `advisor.text` on purpose: a
+metric that shared the answerer's tokenizer would agree with the answerer's mistakes. Only the list bullet,
+which is markup rather than scoring, is shared.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from advisor.text import BULLET
+
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 _SPACE = re.compile(r"\s+")
 MARKER = re.compile(r"\[(\d+)\]")
 _MARKER_GROUP = re.compile(r"(?:\s*\[\d+\])+")
-_BULLET = re.compile(r"^\s*(?:[-*+•▪◦·]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"(]?[A-Z0-9$])")
 _WORD = re.compile(r"[a-z0-9$]+(?:[.,'\-][a-z0-9]+)*")
 
@@ -120,7 +125,7 @@ def key_facts_satisfied(groups: Sequence[Sequence[str]], answer: str) -> list[bo
 
 def strip_markup(answer: str) -> str:
     """The answer's prose: citation markers and list bullets removed, whitespace normalised."""
-    lines = [_BULLET.sub("", line) for line in answer.splitlines()]
+    lines = [BULLET.sub("", line) for line in answer.splitlines()]
     return normalize_text(MARKER.sub(" ", " ".join(lines)))
 
 
@@ -146,7 +151,7 @@ def split_cited_sentences(answer: str) -> list[CitedSentence]:
     """
     sentences: list[CitedSentence] = []
     for line in answer.translate(_QUOTES).splitlines():
-        line = _BULLET.sub("", line).strip()
+        line = BULLET.sub("", line).strip()
         position = 0
         for group in list(_MARKER_GROUP.finditer(line)) + [None]:
             end = group.start() if group else len(line)

@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from advisor.settings import PROJECT_ROOT
-
 Category = Literal["factual", "multi_hop", "follow_up", "out_of_scope", "adversarial"]
 CATEGORIES: tuple[str, ...] = get_args(Category)
-DEFAULT_QUESTIONS = PROJECT_ROOT / "evals" / "questions.jsonl"
+DEFAULT_QUESTIONS = Path("evals/questions.jsonl")  # the shipped set, relative to the working directory
 REQUIRED_FIELDS = frozenset({"id", "category", "turns", "expected_sources", "key_facts", "should_refuse"})
 OPTIONAL_FIELDS = frozenset({"evidence"})
 
@@ -75,17 +73,23 @@ def load_corpus_texts(corpus_dir: Path) -> dict[str, tuple[str, str]]:
 
 
 def load_questions(path: Path | None = None, corpus_dir: Path | None = None) -> list[EvalQuestion]:
-    """Read and validate a question file (the shipped set by default) against the corpus folder.
+    """Read and validate a question file (`evals/questions.jsonl` of the working directory by default) against
+    the corpus folder (the configured `corpus_dir` by default).
 
     Checks: valid JSON per line, exactly the known fields, valid category, unique ids, non-empty string turns,
     known document ids, well-formed key-fact groups, should_refuse consistent with expected_sources and
     key_facts, and every evidence quote verbatim both in the raw file and in the cleaned document (so
     boilerplate that cleaning drops can never serve as evidence). Raises QuestionSetError naming the line.
     """
+    if corpus_dir is None:
+        from advisor.settings import get_settings
+
+        corpus_dir = get_settings().corpus_dir
     path = path or DEFAULT_QUESTIONS
-    corpus_dir = corpus_dir or PROJECT_ROOT / "corpus"
     if not path.is_file():
-        raise QuestionSetError(f"question file {path} does not exist")
+        hint = (" (the shipped set is read from the working directory: run from the project folder or pass "
+                "another file)") if path == DEFAULT_QUESTIONS else ""
+        raise QuestionSetError(f"question file {path.resolve()} does not exist{hint}")
     corpus = load_corpus_texts(corpus_dir)
     questions: list[EvalQuestion] = []
     seen: set[str] = set()

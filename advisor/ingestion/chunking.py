@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from advisor.models import Chunk, Document
-from advisor.text_units import is_list_item
+from advisor.text import is_list_item
 
 _HEADING_END = re.compile(r"[.!,;:]$")
 _NUMBERED = re.compile(r"^\d+[.)]\s+")

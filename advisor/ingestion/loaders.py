@@ -10,10 +10,10 @@ from pathlib import Path
 
 from advisor.ingestion.cleaning import clean_lines, clean_text
 from advisor.models import Document
+from advisor.text import BULLET
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"}
 MANIFEST_NAME = "manifest.json"
-_BULLET = re.compile(r"^\s*([-*+•▪◦·]|\d+[.)])\s+")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
 
@@ -119,7 +119,7 @@ def _plain_text(raw: str, markdown: bool) -> tuple[str, str | None]:
         elif not line.strip():
             lines.append("")
             previous_joinable = False
-        elif previous_joinable and not _BULLET.match(line):
+        elif previous_joinable and not BULLET.match(line):
             lines[-1] = f"{lines[-1]} {line.strip()}"
         else:
             lines.append(line)

@@ -5,48 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from functools import lru_cache
 from pathlib import Path
 
 from advisor.models import Chunk
-from advisor.text_units import STOPWORDS
+from advisor.text import tokenize, tokens_of
 
 _STATE_FILE = "advisor_state.json"
-TOKENIZER_VERSION = 4  # bump whenever tokenize() changes: saved indexes of other versions are rebuilt
+# Bump whenever advisor.text.tokenize changes: saved indexes of other versions are rebuilt.
+TOKENIZER_VERSION = 4
 _FREQUENT_SHARE = 0.2  # words in more chunks than this also get their adjacent pairs counted
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word.lower()))
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> list[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return sorted(set(STOPWORDS_EN) | STOPWORDS)
-
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, stemmed tokens without stop words or question filler: the same for chunks and queries."""
-    import bm25s
-
-    return bm25s.tokenize(
-        texts, stopwords=_stopwords(), stemmer=_stemmer(), return_ids=False, show_progress=False
-    )
-
-
-@lru_cache(maxsize=65_536)
-def tokens_of(text: str) -> tuple[str, ...]:
-    """`tokenize` of one short text, remembered: questions and answer sentences recur."""
-    return tuple(tokenize([text])[0])
 
 
 class BM25Index:

@@ -2,7 +2,9 @@
 
 `make_chat_ui` builds the Blocks; the handlers are small functions over `ChatSession` so they can be tested
 without a browser. Every message is shown as HTML produced by `advisor.web.rendering` (markdown is off), so
-user, answerer and document text is always escaped.
+user, answerer and document text is always escaped. Exchanges and ratings are stored through the
+`ConversationService` the API uses, so feedback lands in one place; a failing store is logged and never
+breaks a chat.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from typing import Any
 import gradio as gr
 
 from advisor.answering.base import AnswererUnavailableError
+from advisor.conversations import ConversationService, MessageTooLongError
 from advisor.models import Answer, Turn
 from advisor.service import Advisor
 from advisor.settings import Settings
-from advisor.web.history import ConversationRecorder
 from advisor.web.rendering import render_answer, render_plain, render_question, render_sources
 
 log = logging.getLogger(__name__)
+
+# The owner of conversations started in the chat UI (API owners are "anonymous" or "key:<fingerprint>").
+UI_OWNER = "web-ui"
 
 EXAMPLE_QUESTIONS = [
     "What does a medical director do?",
@@ -50,12 +55,11 @@ Messages = list[dict[str, Any]]
 
 
 class ChatHandlers:
-    """The UI's event handlers, bound to one advisor, its settings and the conversation recorder."""
+    """The UI's event handlers: chats go through `conversations`, the Sources tab reads `advisor`."""
 
-    def __init__(self, advisor: Advisor, settings: Settings, recorder: ConversationRecorder) -> None:
+    def __init__(self, advisor: Advisor, conversations: ConversationService) -> None:
         self.advisor = advisor
-        self.settings = settings
-        self.recorder = recorder
+        self.conversations = conversations
 
     def ask(self, question: str, messages: Messages | None, session: ChatSession | None
             ) -> Iterator[tuple[Messages, ChatSession, str]]:
@@ -66,8 +70,10 @@ class ChatHandlers:
         if not question:
             yield messages, session, ""
             return
-        if len(question) > self.settings.max_message_chars:
-            gr.Warning(f"Please keep questions under {self.settings.max_message_chars} characters.")
+        try:
+            stream = self.conversations.ask_stream(question, list(session.turns))
+        except MessageTooLongError as exc:
+            gr.Warning(f"Please keep questions under {exc.limit} characters.")
             yield messages, session, question
             return
         messages.append({"role": "user", "content": render_question(question)})
@@ -76,13 +82,11 @@ class ChatHandlers:
         answer: Answer | None = None
         text, failure = "", ERROR_TEXT
         try:
-            for event in self.advisor.ask_stream(question, list(session.turns)):
-                if event.answer is not None:
-                    answer = event.answer
-                elif event.delta:
-                    text += event.delta
-                    messages[-1] = {"role": "assistant", "content": render_plain(text)}
-                    yield messages, session, ""
+            for delta in stream:
+                text += delta
+                messages[-1] = {"role": "assistant", "content": render_plain(text)}
+                yield messages, session, ""
+            answer = stream.answer
         except AnswererUnavailableError as exc:  # its message is written for users: say what is wrong
             log.warning("the answerer is unavailable in the chat UI: %s", exc)
             failure = str(exc)
@@ -95,8 +99,19 @@ class ChatHandlers:
             return
         messages[-1] = {"role": "assistant", "content": render_answer(answer.text, answer.citations)}
         session.turns += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
-        session.message_ids.extend(self.recorder.record_exchange(session, answer))
+        session.message_ids.extend(self._record(session, question, answer))
         yield messages, session, ""
+
+    def _record(self, session: ChatSession, question: str, answer: Answer) -> list[str | None]:
+        """Store the exchange (the session's conversation starts with its first one); returns the ids of the
+        question and the answer, or None for both when the store failed."""
+        try:
+            exchange = self.conversations.record(UI_OWNER, session.conversation_id, question, answer)
+        except Exception:  # losing a log line must not cost the user the answer
+            log.exception("could not store a chat UI exchange")
+            return [None, None]
+        session.conversation_id = exchange.conversation_id
+        return [exchange.question.id, exchange.reply.id]
 
     def ask_example(self, selected: gr.SelectData, messages: Messages | None, session: ChatSession | None
                     ) -> Iterator[tuple[Messages, ChatSession, str]]:
@@ -105,15 +120,20 @@ class ChatHandlers:
         yield from self.ask(str(value.get("text", "")), messages, session)
 
     def feedback(self, liked: gr.LikeData, session: ChatSession | None) -> None:
-        """Store a thumbs up/down on an answer through the conversation store."""
+        """Store a thumbs up/down on a stored answer."""
         index = liked.index if isinstance(liked.index, int) else liked.index[0]
         if session is None or not 0 <= index < len(session.message_ids):
             return
         message_id = session.message_ids[index]
-        if message_id is None or not isinstance(liked.liked, bool):
+        if message_id is None or session.conversation_id is None or not isinstance(liked.liked, bool):
             return
-        if self.recorder.record_feedback(session.conversation_id, message_id, liked.liked):
-            gr.Info("Thanks for the feedback.")
+        try:
+            self.conversations.feedback(session.conversation_id, message_id, "up" if liked.liked else "down",
+                                        UI_OWNER)
+        except Exception:  # a lost rating must not break the chat
+            log.exception("could not store chat UI feedback")
+            return
+        gr.Info("Thanks for the feedback.")
 
     def new_conversation(self) -> tuple[Messages, ChatSession, str]:
         return [], ChatSession(), ""
@@ -126,9 +146,9 @@ class ChatHandlers:
             return render_plain("The list of sources is not available right now.")
 
 
-def make_chat_ui(advisor: Advisor, settings: Settings, recorder: ConversationRecorder) -> gr.Blocks:
+def make_chat_ui(advisor: Advisor, settings: Settings, conversations: ConversationService) -> gr.Blocks:
     """The chat UI as Gradio Blocks, ready for `gr.mount_gradio_app`."""
-    handlers = ChatHandlers(advisor, settings, recorder)
+    handlers = ChatHandlers(advisor, conversations)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         session = gr.State(ChatSession())
         gr.Markdown(f"## {TITLE}\n{INTRO}", elem_id="intro")

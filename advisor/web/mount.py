@@ -8,10 +8,9 @@ import os
 from fastapi import FastAPI
 from starlette.routing import Mount
 
-from advisor.conversations import ConversationStore
+from advisor.conversations import ConversationService
 from advisor.service import Advisor
 from advisor.settings import Settings
-from advisor.web.history import ConversationRecorder
 from advisor.web.pages import STATIC_DIR, add_demo_routes, add_embed_routes
 from advisor.web.security import GradioCSPMiddleware
 
@@ -26,9 +25,7 @@ _GRADIO_IDLE_POLL_SECONDS = 0.02
 _GRADIO_OFFLINE_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_SSR_MODE": "False"}
 
 
-def mount_all(
-    app: FastAPI, advisor: Advisor, settings: Settings, conversations: ConversationStore | None
-) -> None:
+def mount_all(app: FastAPI, advisor: Advisor, settings: Settings, conversations: ConversationService) -> None:
     """Mount what `advisor.web.mount_web` promises. The Gradio app goes last: it takes every other path."""
     add_embed_routes(app, settings)
     add_demo_routes(app)
@@ -45,7 +42,7 @@ def mount_all(
 
     from advisor.web.chat_ui import make_chat_ui
 
-    blocks = make_chat_ui(advisor, settings, ConversationRecorder(conversations))
+    blocks = make_chat_ui(advisor, settings, conversations)
     theme = gr.themes.Soft(
         primary_hue="teal",
         font=["system-ui", "-apple-system", "Segoe UI", "sans-serif"],

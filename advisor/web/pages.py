@@ -11,11 +11,11 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from advisor.settings import PROJECT_ROOT, Settings
+from advisor.resources import read_resource
+from advisor.settings import Settings
 from advisor.web.security import COMMON_HEADERS, demo_policy, embed_policy
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-DEMO_DIR = PROJECT_ROOT / "ui"
 EMBED_ASSETS = {
     "embed.js": "text/javascript; charset=utf-8",
     "embed.css": "text/css; charset=utf-8",
@@ -36,15 +36,17 @@ def render_embed_page(settings: Settings) -> str:
 
 
 def render_demo_page(advisor_url: str, asset_base: str, token_url: str = "", iframe_token: str = "",
-                     template: Path = DEMO_DIR / "demo.html") -> str:
+                     template: Path | None = None) -> str:
     """The demo portal page embedding the advisor at `advisor_url` both ways.
 
     `token_url` is the portal endpoint the floating button fetches tokens from; `iframe_token` is a token the
     portal's server put into the inline frame's address. Both are empty when the advisor needs no token.
+    `template` is another page to fill; by default the one shipped in `advisor/resources/demo/`.
     """
     advisor_url = advisor_url.rstrip("/")
     embed_src = f"{advisor_url}/embed" + (f"#token={iframe_token}" if iframe_token else "")
-    return fill_template(template.read_text(encoding="utf-8"), {
+    page = read_resource("demo", "demo.html") if template is None else template.read_text(encoding="utf-8")
+    return fill_template(page, {
         "advisor_url": advisor_url, "embed_src": embed_src, "token_url": token_url, "asset_base": asset_base,
     })
 
@@ -73,8 +75,7 @@ def add_embed_routes(app: FastAPI, settings: Settings) -> None:
 
 def add_demo_routes(app: FastAPI) -> None:
     """GET /demo: the demo portal page served by the advisor itself (no token: loopback development use)."""
-    if not (DEMO_DIR / "demo.html").is_file():  # an installed package ships without the demo
-        return
+    css = read_resource("demo", "demo.css")
 
     @app.get("/demo", include_in_schema=False)
     def demo_page(request: Request) -> HTMLResponse:
@@ -83,6 +84,5 @@ def add_demo_routes(app: FastAPI) -> None:
                             headers={**COMMON_HEADERS, "Content-Security-Policy": demo_policy()})
 
     @app.get("/demo/demo.css", include_in_schema=False)
-    def demo_css() -> FileResponse:
-        return FileResponse(DEMO_DIR / "demo.css", media_type="text/css; charset=utf-8",
-                            headers=COMMON_HEADERS)
+    def demo_css() -> Response:
+        return Response(css, media_type="text/css; charset=utf-8", headers=COMMON_HEADERS)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from html import escape
 
+from advisor.formatting import citation_label
 from advisor.models import Citation, SourceInfo
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -40,18 +41,9 @@ def _mark_citations(escaped: str, known: set[int]) -> str:
     return _MARKER.sub(mark, escaped)
 
 
-def citation_label(citation: Citation) -> str:
-    """The plain-text heading of a footnote: title, section (when it differs) and page."""
-    parts = [citation.title.strip() or citation.doc_id]
-    if citation.section.strip() and citation.section.strip() != citation.title.strip():
-        parts.append(citation.section.strip())
-    if citation.page is not None:
-        parts.append(f"p. {citation.page}")
-    return " — ".join(parts)
-
-
 def render_citation(citation: Citation) -> str:
-    """One footnote: a <details> whose summary names the source and whose body quotes the snippet."""
+    """One footnote: a <details> whose summary names the source (`advisor.formatting.citation_label`, as in
+    every adapter) and whose body quotes the whole snippet."""
     return (
         f'<details class="citation" data-cite="{citation.n}">'
         f'<summary><span class="cite-n">[{citation.n}]</span> {escape(citation_label(citation))}</summary>'

@@ -156,7 +156,7 @@ def copy_store(source: Advisor, target: Advisor) -> dict[str, Any]:
                                       metadatas=docs["metadatas"][i : i + 500],
                                       documents=docs["documents"][i : i + 500])
     target.store.bump_version()
-    target.retriever.refresh(force=True)
+    target.index.refresh(force=True)
     return {"chunks": offset, "seconds": round(time.perf_counter() - started, 2), "copied": True}
 
 
@@ -177,7 +177,7 @@ def query_latencies(advisor: Advisor, questions: list[dict[str, Any]], rounds: i
             for mode in MODES:
                 cache.clear()
                 started = time.perf_counter()
-                found = advisor.retriever.retrieve(question["turns"][0], mode=mode, k=5)  # type: ignore[arg-type]
+                found = advisor.retrieve(question["turns"][0], mode=mode, k=5)  # type: ignore[arg-type]
                 timings[mode].append((time.perf_counter() - started) * 1000)
                 if n == 0 and mode == "hybrid":
                     hits.append(bool({r.chunk.doc_id for r in found} & set(question["expected_sources"])))

@@ -19,7 +19,7 @@ from advisor.ingestion.chunking import split_into_chunks
 from advisor.ingestion.pipeline import load_documents
 from advisor.models import IngestReport
 from advisor.settings import Settings
-from advisor.text_units import split_sentences
+from advisor.text import split_sentences
 
 PARAGRAPHS_PER_DOC = 20
 PARAGRAPH_CHARS = (600, 820)  # one paragraph per chunk at the default chunk_size of 900

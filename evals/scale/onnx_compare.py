@@ -56,7 +56,7 @@ def all_questions() -> list[str]:
 
 
 def top5(service: Advisor, questions: list[str], mode: str) -> list[list[str]]:
-    return [[r.chunk.chunk_id for r in service.retriever.retrieve(q, mode=mode, k=5)]  # type: ignore[arg-type]
+    return [[r.chunk.chunk_id for r in service.retrieve(q, mode=mode, k=5)]  # type: ignore[arg-type]
             for q in questions]
 
 

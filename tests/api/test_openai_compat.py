@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from advisor.api.routes.openai_compat import format_footnotes
+from advisor.formatting import citation_label, short_quote
 from advisor.models import Citation
 from tests.api.conftest import CLINICAL, KEY_A, QUESTION, LiveServer
 
@@ -39,8 +40,12 @@ def test_completion_has_footnotes_and_structured_citations(client: openai.OpenAI
     citations = extra["citations"]
     assert citations and extra["refused"] is False
     assert "\n\nSources:\n[1] " in content
-    for c in citations:
-        assert f'[{c["n"]}] {c["title"]} — {c["section"]}: "{c["snippet"]}"' in content
+    sources = content.split("\n\nSources:\n", 1)[1]
+    for c in citations:  # each source once, labelled, with a short quote of its snippet
+        label = citation_label(Citation(**c, start=0, end=0, chunk_id=""))
+        assert f'[{c["n"]}] {label}: “{short_quote(c["snippet"])}”' in sources
+        if len(c["snippet"].split()) > 25:
+            assert c["snippet"] not in sources
     assert (completion.choices[0].model_extra or {})["citations"] == citations
     assert completion.usage is not None and completion.usage.completion_tokens > 0
 
@@ -96,7 +101,9 @@ def test_errors_reach_the_client_as_openai_errors(server: LiveServer, client: op
 
 def test_footnote_format():
     citation = Citation(n=2, doc_id="d", title="T", section="S", snippet="q", start=0, end=1, chunk_id="c")
-    assert format_footnotes([citation]) == '\n\nSources:\n[2] T — S: "q"'
+    assert format_footnotes([citation]) == "\n\nSources:\n[2] T — S: “q”"
+    untitled_section = citation.model_copy(update={"section": "T"})
+    assert format_footnotes([untitled_section]) == "\n\nSources:\n[2] T: “q”"
     assert format_footnotes([]) == ""
 
 

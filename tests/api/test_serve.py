@@ -15,8 +15,9 @@ import httpx
 import pytest
 
 from advisor.cli.serve import is_loopback
-from advisor.settings import PROJECT_ROOT, Settings
+from advisor.settings import Settings
 from tests.api.conftest import KEY_A, QUESTION, free_port
+from tests.conftest import PROJECT_ROOT
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -87,7 +87,7 @@ def test_a_served_app_collects_no_garbage_while_starting_and_does_again_once_rea
     would walk the growing heap about ten times, and turns it back on when warm-up ends."""
     import gc
 
-    from advisor.api.app import app_from_env
+    from advisor.server import app_from_env
     from advisor.settings import get_settings
 
     for name, value in {"ADVISOR_DATA_DIR": str(settings.data_dir), "ADVISOR_WEB_UI": "false",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
-from advisor.retrieval.hybrid import RETRIEVERS
+from advisor.retrieval.registry import RETRIEVERS
 from advisor.service import Advisor
 from advisor.settings import Settings
 
@@ -16,7 +16,7 @@ def test_baseline_chunks_retrieves_and_rebuilds_on_store_change(fresh_settings: 
     assert "baseline" in RETRIEVERS
     advisor = Advisor(fresh_settings, embedder=embedder)
     assert advisor.ingest([fresh_settings.corpus_dir / f"{SEVEN_STEPS}.txt"]).ok
-    got = advisor.retriever.retrieve("How many years of clinical practice are needed?", mode="baseline")
+    got = advisor.retrieve("How many years of clinical practice are needed?", mode="baseline")
     assert 1 <= len(got) <= 4
     assert [r.rank for r in got] == list(range(1, len(got) + 1))
     document = advisor.document(SEVEN_STEPS)
@@ -32,7 +32,7 @@ def test_baseline_chunks_retrieves_and_rebuilds_on_store_change(fresh_settings: 
 
     # A new document changes the store's version: the baseline collection is rebuilt and finds it.
     assert advisor.ingest([fresh_settings.corpus_dir / f"{NEXT_CALLING}.txt"]).ok
-    got = advisor.retriever.retrieve("What should I do in a 90-day plan to prepare for leadership?",
+    got = advisor.retrieve("What should I do in a 90-day plan to prepare for leadership?",
                                      mode="baseline")
     assert got[0].chunk.doc_id == NEXT_CALLING
     rebuilt = advisor.store.client.get_collection(f"{fresh_settings.collection_name}_baseline")

@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from advisor.cli.app import app
-from advisor.settings import PROJECT_ROOT, get_settings
+from advisor.settings import get_settings
+from tests.conftest import PROJECT_ROOT
 
 DOCS = ("become-medical-director-7-steps", "medical-director-eligibility-opportunities")
 QUESTIONS = [

@@ -10,7 +10,7 @@ import pytest
 
 from advisor.evaluation.metrics import phrase_in
 from advisor.evaluation.questions import QuestionSetError, load_corpus_texts, load_questions
-from advisor.settings import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT
 
 CORPUS = PROJECT_ROOT / "corpus"
 DOC = "become-medical-director-7-steps"
@@ -93,10 +93,19 @@ def test_duplicate_ids_missing_files_and_empty_files(tmp_path: Path) -> None:
         load_questions(write(tmp_path, good()), tmp_path / "no-corpus")
 
 
+def test_the_default_question_file_is_read_from_the_working_directory(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # not a checkout: no evals/questions.jsonl here
+    with pytest.raises(QuestionSetError) as caught:
+        load_questions(corpus_dir=CORPUS)
+    assert str(tmp_path / "evals" / "questions.jsonl") in str(caught.value)
+    assert "working directory" in str(caught.value)
+
+
 # ---- the shipped set -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def shipped() -> list:
-    return load_questions()
+    return load_questions(corpus_dir=CORPUS)  # evals/questions.jsonl of the working directory (the checkout)
 
 
 def test_shipped_set_has_the_required_mix(shipped: list) -> None:

@@ -16,10 +16,10 @@ from advisor.settings import get_settings
 def main() -> None:
     service = Advisor(get_settings())
     service.warm_up()
-    print(json.dumps({"ready": service.retriever.chunk_count}), flush=True)
+    print(json.dumps({"ready": service.index.chunk_count}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
-        found = service.retriever.retrieve(request["q"], mode=request["mode"], k=request.get("k", 5))
+        found = service.retrieve(request["q"], mode=request["mode"], k=request.get("k", 5))
         print(json.dumps([r.chunk.doc_id for r in found]), flush=True)
 
 

@@ -36,8 +36,8 @@ def test_reingest_through_server_changes_nothing(server_advisor: Advisor):
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
 def test_server_retrieves_what_the_embedded_store_retrieves(server_advisor: Advisor, advisor: Advisor, mode):
     for question in QUESTIONS:
-        served = [r.chunk.chunk_id for r in server_advisor.retriever.retrieve(question, mode=mode, k=5)]
-        embedded = [r.chunk.chunk_id for r in advisor.retriever.retrieve(question, mode=mode, k=5)]
+        served = [r.chunk.chunk_id for r in server_advisor.retrieve(question, mode=mode, k=5)]
+        embedded = [r.chunk.chunk_id for r in advisor.retrieve(question, mode=mode, k=5)]
         assert served and served == embedded, question
 
 
@@ -57,13 +57,13 @@ def test_restarted_server_keeps_data_and_clients_reconnect(tmp_path, embedder: S
         service = Advisor(settings, embedder=embedder)
         assert service.ingest().ok
         count, version = service.store.count(), service.store.version()
-        before = [r.chunk.chunk_id for r in service.retriever.retrieve(QUESTIONS[1], k=5)]
+        before = [r.chunk.chunk_id for r in service.retrieve(QUESTIONS[1], k=5)]
 
         server.restart()
 
         assert service.store.count() == count  # the same client object, after the restart
         assert service.store.version() == version
-        assert [r.chunk.chunk_id for r in service.retriever.retrieve(QUESTIONS[1], k=5)] == before
+        assert [r.chunk.chunk_id for r in service.retrieve(QUESTIONS[1], k=5)] == before
         reopened = Advisor(settings, embedder=embedder)
         report = reopened.ingest()
         assert report.ok and len(report.unchanged_documents) == 5 and report.chunks_written == 0

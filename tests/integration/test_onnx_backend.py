@@ -42,7 +42,7 @@ def test_export_lives_in_the_cache_not_beside_the_model(onnx_embedder, onnx_home
 
 
 def test_onnx_vectors_equal_torch_vectors(onnx_embedder, embedder, advisor: Advisor):
-    texts = [c.index_text() for c in advisor.retriever.all_chunks()] + QUESTIONS + ["", "a" * 5000]
+    texts = [c.index_text() for c in advisor.index.all_chunks()] + QUESTIONS + ["", "a" * 5000]
     onnx, torch = onnx_embedder.embed(texts), embedder.embed(texts)
     assert onnx.shape == torch.shape == (len(texts), embedder.dimension)
     assert float(np.abs(onnx - torch).max()) < 1e-4
@@ -56,8 +56,8 @@ def test_onnx_backend_retrieves_the_same_chunks(onnx_embedder, advisor: Advisor,
     assert service.ingest().ok
     for question in QUESTIONS:
         for mode in ("dense", "hybrid"):
-            got = [r.chunk.chunk_id for r in service.retriever.retrieve(question, mode=mode, k=5)]
-            expected = [r.chunk.chunk_id for r in advisor.retriever.retrieve(question, mode=mode, k=5)]
+            got = [r.chunk.chunk_id for r in service.retrieve(question, mode=mode, k=5)]
+            expected = [r.chunk.chunk_id for r in advisor.retrieve(question, mode=mode, k=5)]
             assert got == expected, (question, mode)
 
 

@@ -24,7 +24,8 @@ from pydantic import SecretStr
 
 from advisor.conversations import ConversationStore
 from advisor.service import Advisor
-from advisor.settings import PROJECT_ROOT, Settings
+from advisor.settings import Settings
+from tests.conftest import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -78,9 +79,9 @@ class Served:
 
 
 def build_app(settings: Settings, advisor: Advisor) -> FastAPI:
-    from advisor.api.app import create_app
+    from advisor.server import create_server_app
 
-    return create_app(settings, advisor)
+    return create_server_app(settings, advisor)
 
 
 def wait_ready(url: str, timeout: float = 120.0) -> None:

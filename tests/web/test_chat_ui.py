@@ -8,8 +8,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from advisor.conversations import ConversationRecord, FeedbackRecord
-from advisor.web.chat_ui import EXAMPLE_QUESTIONS
-from advisor.web.history import UI_OWNER
+from advisor.web.chat_ui import EXAMPLE_QUESTIONS, UI_OWNER
 from tests.web.conftest import PHONE, Served, screenshot
 
 XSS = 'What skills help? <img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'

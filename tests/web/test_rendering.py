@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from advisor.models import Citation, SourceInfo
 from advisor.web.pages import fill_template
-from advisor.web.rendering import citation_label, render_answer, render_plain, render_question, render_sources
+from advisor.web.rendering import render_answer, render_plain, render_question, render_sources
 from advisor.web.security import embed_policy, frame_ancestors_sources
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -37,9 +37,13 @@ def test_every_text_in_an_answer_is_escaped() -> None:
     assert render_question("a\nb <b>") == "a<br>b &lt;b&gt;"
 
 
-def test_citation_label_names_title_section_and_page() -> None:
-    assert citation_label(citation(1, section="A Career")) == "A Career"
-    assert citation_label(citation(1, page=3)) == "A Career — Steps — p. 3"
+def test_footnotes_are_labelled_like_every_other_adapter_but_quote_the_whole_snippet() -> None:
+    long_snippet = " ".join(f"word{i}" for i in range(60))
+    html = render_answer("Claim. [1] Other. [2]", [citation(1, section="A Career", snippet=long_snippet),
+                                                   citation(2, section="", page=3)])
+    assert '<span class="cite-n">[1]</span> A Career</summary>' in html  # no "A Career — A Career"
+    assert '<span class="cite-n">[2]</span> A Career — p. 3</summary>' in html  # no "A Career — :"
+    assert f'<blockquote class="cite-snippet">{long_snippet}</blockquote>' in html
 
 
 def test_sources_list_is_escaped_and_says_when_nothing_is_indexed() -> None:

@@ -18,7 +18,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from advisor.answering import safety
-from advisor.answering.base import AnswererUnavailableError, AnswerRequest, ComposedAnswer, stream_text
+from advisor.answering.base import (
+    Answerer,
+    AnswererUnavailableError,
+    AnswerRequest,
+    ComposedAnswer,
+    stream_text,
+)
 from advisor.answering.citations import CitationEnforcer, NumberedContext
 from advisor.answering.extractive import ExtractiveAnswerer
 from advisor.answering.llm.deadline import DeadlineExceeded, iterate_with_deadline
@@ -35,7 +41,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class LLMAnswerer:
+class LLMAnswerer(Answerer):
     """Answers with a chat model, citing the numbered retrieved units it was shown.
 
     `chat_model` / `condense_model` may be passed in (any LangChain chat model); by default they are built
@@ -114,7 +120,7 @@ class LLMAnswerer:
             yield from self._fallback(request, "no_context", streamed=False)
             return
         enforcer = CitationEnforcer(context, canary=self.settings.llm_canary,
-                                    support_threshold=self.settings.llm_support_threshold)
+                                    support_threshold=self.settings.tuning.llm_support_threshold)
         streamed = False
         failure: str | None = None
         try:

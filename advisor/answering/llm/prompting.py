@@ -11,7 +11,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from advisor.answering import safety
 from advisor.models import Turn
 from advisor.prompts import load_prompt
-from advisor.text_units import STOPWORDS, content_words
+from advisor.text import STOPWORDS, content_words
 
 if TYPE_CHECKING:
     from advisor.settings import Settings

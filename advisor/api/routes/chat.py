@@ -10,20 +10,13 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from advisor.api.answers import (
-    chat_response,
-    check_message,
-    conversation_history,
-    ensure_warm,
-    note_answer,
-    store_exchange,
-)
+from advisor.api.answers import chat_response, conversation_errors, ensure_warm, note_answer
 from advisor.api.deps import ApiState, ChatCaller, State
-from advisor.api.errors import error_responses
+from advisor.api.errors import APIError, error_responses
 from advisor.api.logs import current_request_id
 from advisor.api.schemas import ChatRequest, ChatResponse, sse_response
 from advisor.api.security import Principal
-from advisor.models import Answer, Turn
+from advisor.models import Turn
 
 log = logging.getLogger("advisor.api")
 
@@ -39,17 +32,17 @@ async def chat(body: ChatRequest, state: State, caller: ChatCaller) -> ChatRespo
     The conversation's stored messages are the history the advisor reads follow-up questions against.
     """
     ensure_warm(state)
-    check_message(state, body.message)
+    with conversation_errors():
+        state.chats.check_message(body.message)
     # One worker-thread hop for the whole exchange (a sync route would take a second one for the response)
     return await run_in_threadpool(_chat, state, caller, body)
 
 
 def _chat(state: ApiState, caller: Principal, body: ChatRequest) -> ChatResponse:
-    history = conversation_history(state, caller, body.conversation_id)
-    answer = state.advisor.ask(body.message, history=history)
-    note_answer(state, body.message, answer, "chat")
-    conversation_id, message = store_exchange(state, caller, body.conversation_id, body.message, answer)
-    return chat_response(conversation_id, message)
+    with conversation_errors():
+        exchange = state.chats.ask(body.message, body.conversation_id, caller.owner)
+    note_answer(state, body.message, exchange.answer, "chat")
+    return chat_response(exchange)
 
 
 @router.post(
@@ -66,8 +59,10 @@ async def chat_stream(body: ChatRequest, state: State, caller: ChatCaller) -> Ev
     - `done` `{"conversation_id", "message_id"}`; or, if answering fails midway, `error` `{"error": {...}}`.
     """
     ensure_warm(state)
-    check_message(state, body.message)
-    history = await run_in_threadpool(conversation_history, state, caller, body.conversation_id)
+    with conversation_errors():
+        state.chats.check_message(body.message)
+        # Read now, so an unknown conversation is a 404 response rather than an error event
+        history = await run_in_threadpool(state.chats.history, body.conversation_id, caller.owner)
     return EventSourceResponse(_events(state, caller, body, history), ping=15)
 
 
@@ -79,27 +74,24 @@ def _events(state: ApiState, caller: Principal, body: ChatRequest,
             history: list[Turn]) -> Iterator[ServerSentEvent]:
     """The answer's events; runs in a worker thread (sse-starlette iterates sync generators there)."""
     try:
-        answer: Answer | None = None
-        for event in state.advisor.ask_stream(body.message, history=history):
-            if event.delta:
-                yield _event("delta", {"text": event.delta})
-            if event.answer is not None:
-                answer = event.answer
-        if answer is None:
-            raise RuntimeError("the advisor finished without an answer")
-        note_answer(state, body.message, answer, "chat_stream")
-        conversation_id, message = store_exchange(state, caller, body.conversation_id, body.message, answer)
-        response = chat_response(conversation_id, message)
+        stream = state.chats.ask_stream(body.message, history)
+        for delta in stream:
+            yield _event("delta", {"text": delta})
+        note_answer(state, body.message, stream.answer, "chat_stream")
+        with conversation_errors():  # the conversation may have been deleted while the answer was written
+            exchange = state.chats.record(caller.owner, body.conversation_id, body.message, stream.answer)
+        response = chat_response(exchange)
         yield _event("citations", {
-            "conversation_id": conversation_id, "message_id": message.id, "refused": response.refused,
-            "refusal_reason": response.refusal_reason,
+            "conversation_id": response.conversation_id, "message_id": response.message_id,
+            "refused": response.refused, "refusal_reason": response.refusal_reason,
             "citations": [c.model_dump() for c in response.citations],
         })
-        yield _event("done", {"conversation_id": conversation_id, "message_id": message.id})
+        yield _event("done", {"conversation_id": response.conversation_id, "message_id": response.message_id})
     except Exception as exc:  # the status line is sent already: report in-band, never the internals
-        code = getattr(exc, "code", "internal_error")
-        message_text = getattr(exc, "message", "Something went wrong on our side.")
-        if code == "internal_error":
+        if isinstance(exc, APIError):
+            code, message = exc.code, exc.message
+        else:
             log.exception("streamed answer failed")
-        yield _event("error", {"error": {"code": code, "message": message_text,
-                                         "request_id": current_request_id()}})
+            code, message = "internal_error", "Something went wrong on our side."
+        error = {"code": code, "message": message, "request_id": current_request_id()}
+        yield _event("error", {"error": error})

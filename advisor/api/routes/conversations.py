@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from advisor.api.answers import not_found_conversation
+from advisor.api.answers import conversation_errors
 from advisor.api.deps import ApiCaller, ChatCaller, State
-from advisor.api.errors import APIError, error_responses
+from advisor.api.errors import error_responses
 from advisor.api.schemas import ConversationOut, FeedbackCreate, FeedbackOut, MessageOut
-from advisor.conversations import ConversationNotFoundError, MessageNotFoundError
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
 
@@ -21,13 +20,8 @@ ConversationId = Annotated[str, Path(max_length=64, description="The id returned
             responses=error_responses(401, 404, 422, 429, 500), summary="A conversation and its messages")
 def get_conversation(conversation_id: ConversationId, state: State, caller: ApiCaller) -> ConversationOut:
     """The conversation's messages in order, answers with their citations. 404 if it is not the caller's."""
-    record = state.conversations.get_conversation(conversation_id, owner=caller.owner)
-    if record is None:
-        raise not_found_conversation()
-    try:
-        messages = state.conversations.list_messages(conversation_id, owner=caller.owner)
-    except ConversationNotFoundError as exc:
-        raise not_found_conversation() from exc
+    with conversation_errors():
+        record, messages = state.chats.conversation(conversation_id, caller.owner)
     return ConversationOut(id=record.id, created_at=record.created_at, updated_at=record.updated_at,
                            messages=[MessageOut.of(m) for m in messages])
 
@@ -36,8 +30,8 @@ def get_conversation(conversation_id: ConversationId, state: State, caller: ApiC
                responses=error_responses(401, 404, 422, 429, 500), summary="Delete a conversation")
 def delete_conversation(conversation_id: ConversationId, state: State, caller: ApiCaller) -> Response:
     """Delete the conversation, its messages and feedback. 404 if it is not the caller's."""
-    if not state.conversations.delete_conversation(conversation_id, owner=caller.owner):
-        raise not_found_conversation()
+    with conversation_errors():
+        state.chats.delete(conversation_id, caller.owner)
     return Response(status_code=204)
 
 
@@ -48,12 +42,8 @@ def add_feedback(body: FeedbackCreate, state: State, caller: ChatCaller) -> Feed
 
     Widget tokens are accepted here too, so the embedded chat can collect ratings.
     """
-    try:
-        record = state.conversations.add_feedback(body.conversation_id, body.message_id, body.rating,
-                                                  body.comment, owner=caller.owner)
-    except ConversationNotFoundError as exc:
-        raise not_found_conversation() from exc
-    except MessageNotFoundError as exc:
-        raise APIError(404, "message_not_found", "No such answer in this conversation.") from exc
+    with conversation_errors():
+        record = state.chats.feedback(body.conversation_id, body.message_id, body.rating, caller.owner,
+                                      comment=body.comment)
     state.metrics.feedback.labels(body.rating).inc()
     return FeedbackOut.of(record)

@@ -17,7 +17,8 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from advisor.api.answers import check_message, ensure_warm, note_answer
+from advisor.answer_stream import AnswerStream
+from advisor.api.answers import conversation_errors, ensure_warm, note_answer
 from advisor.api.deps import ApiCaller, ApiState, State
 from advisor.api.errors import APIError, error_responses
 from advisor.api.logs import current_request_id
@@ -32,7 +33,8 @@ from advisor.api.openai_schemas import (
     Usage,
 )
 from advisor.api.schemas import CitationOut, sse_response
-from advisor.models import Answer, Citation, Turn
+from advisor.formatting import format_sources
+from advisor.models import Citation, Turn
 
 log = logging.getLogger("advisor.api")
 
@@ -50,11 +52,10 @@ def _completion_responses() -> dict[int | str, dict[str, Any]]:
 
 
 def format_footnotes(citations: list[Citation]) -> str:
-    """The sources appended to an answer's text: `\\n\\nSources:\\n[1] Title — Section: "snippet"`."""
-    if not citations:
-        return ""
-    lines = [f'[{c.n}] {c.title} — {c.section}: "{c.snippet}"' for c in citations]
-    return "\n\nSources:\n" + "\n".join(lines)
+    """What follows an answer's text: a blank line and its numbered sources with short quotes
+    (`advisor.formatting.format_sources`), or nothing when it cites nothing."""
+    sources = format_sources(citations)
+    return f"\n\n{sources}" if sources else ""
 
 
 @router.get("/models", response_model=ModelList, responses=error_responses(401, 429, 500), summary="Models")
@@ -96,7 +97,8 @@ def _split_conversation(state: ApiState, body: ChatCompletionRequest) -> tuple[s
         if message.role in ("user", "assistant"):
             text = message.text()
             if message.role == "user":
-                check_message(state, text, f"messages[{i}].content")
+                with conversation_errors():
+                    state.chats.check_message(text, f"messages[{i}].content")
             turns.append(Turn(role=message.role, content=text))
     if not turns or turns[-1].role != "user" or not turns[-1].content.strip():
         raise APIError(422, "no_question",
@@ -122,13 +124,10 @@ def _chunks(state: ApiState, completion_id: str, question: str, history: list[Tu
 
     try:
         yield chunk({"role": "assistant", "content": ""})
-        answer: Answer | None = None
-        for event in state.advisor.ask_stream(question, history=history):
-            if event.delta:
-                yield chunk({"content": event.delta})
-            answer = event.answer or answer
-        if answer is None:
-            raise RuntimeError("the advisor finished without an answer")
+        stream = AnswerStream(state.advisor.ask_stream(question, history=history))
+        for delta in stream:
+            yield chunk({"content": delta})
+        answer = stream.answer
         note_answer(state, question, answer, "chat_completions_stream")
         footnotes = format_footnotes(answer.citations)
         if footnotes:

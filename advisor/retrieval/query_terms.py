@@ -1,0 +1,56 @@
+"""A query's words as the corpus sees them: which are the corpus's topic words, which say what is asked.
+
+Every document here is about becoming a medical director, so "medical director" carries no information about
+which passage answers; the words found in few chunks ("certifications", "salary") do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from advisor.retrieval.bm25_index import BM25Index
+from advisor.text import STOPWORDS, stem, tokens_of, words
+
+
+class QueryTerms:
+    """Topic-word analysis over the document frequencies of a BM25 index."""
+
+    def __init__(self, index: BM25Index, topic_word_share: float) -> None:
+        self.index = index
+        self.limit = topic_word_share  # words in more than this share of chunks are topic words
+
+    def focus(self, query: str) -> str:
+        """The query without the corpus's topic words (those in most chunks, e.g. "medical director").
+
+        A dense embedding of the remaining words finds the passage on the question's actual subject.
+        """
+        index, limit = self.index, self.limit
+        kept_words = [w for w in words(query, letters_only=True) if w.lower() not in STOPWORDS]
+        stems = [stem(w) for w in kept_words]
+        kept = [index.share_of_chunks_with(s) <= limit for s in stems]
+        for i in range(len(kept_words) - 1):  # a rare pair of topic words is specific: keep both
+            pair = index.share_of_chunks_with(f"{stems[i]} {stems[i + 1]}")
+            if pair * len(index.chunk_ids) >= 1 and pair <= limit / 4:
+                kept[i] = kept[i + 1] = True
+        focused = [w for w, k in zip(kept_words, kept, strict=True) if k]
+        return " ".join(focused) if focused else query
+
+    def topic_words(self, text: str) -> str:
+        """The corpus-topic words of `text` (those `focus` drops), e.g. "medical director"."""
+        kept = set(self.focus(text).split())
+        return " ".join(
+            w for w in words(text, letters_only=True) if w.lower() not in STOPWORDS and w not in kept
+        )
+
+    def specific_terms(self, text: str) -> frozenset[str]:
+        """The stemmed terms of `text` other than the corpus's topic words: what it is specifically about."""
+        return frozenset(t for t in tokens_of(text) if self.index.share_of_chunks_with(t) <= self.limit)
+
+    def term_weights(self, text: str) -> dict[str, float]:
+        """The corpus IDF of each (stemmed) term of `text`: rare words say more about what is asked."""
+        n = len(self.index.chunk_ids)
+        weights = {}
+        for term in set(tokens_of(text)):
+            df = self.index.doc_freq.get(term, 0)
+            weights[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return weights
