@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install system-deps run ingest serve chat test lint eval check-floors calibration bench clean
+.PHONY: install system-deps run ingest serve chat test test-fast lint eval check-floors calibration bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,14 +36,23 @@ lint: install
 	$(VENV)/bin/ruff check advisor tests evals
 	$(VENV)/bin/mypy advisor
 
+# Everything: browser, PostgreSQL, Chroma server, llama.cpp and the evaluation floors too (CI runs this).
 test: install system-deps lint
 	$(VENV)/bin/pytest -q
 
+# The unit tier: no browser, database or LLM server, no subprocess server, no evaluation run.
+test-fast: install
+	$(VENV)/bin/pytest -q -m "not slow"
+
+# The shipped set with four retrievers (evals/REPORT.md), the users' set with the configured one
+# (evals/REPORT_users.md), and 25 representative answers of both in full (evals/ANSWERS.md).
 eval: install ingest
-	$(VENV)/bin/advisor eval --compare hybrid,dense,bm25,baseline --md evals/REPORT.md --json evals/out/report.json
+	$(VENV)/bin/advisor eval --questions evals/questions.jsonl --questions evals/questions_users.jsonl \
+		--compare hybrid,dense,bm25,baseline --md evals/REPORT.md --json evals/out/report.json \
+		--answers-md evals/ANSWERS.md
 
 check-floors: install
-	$(VENV)/bin/pytest -q tests/evaluation/test_floors.py
+	$(VENV)/bin/pytest -q -rxX tests/evaluation/test_floors.py
 
 calibration: install ingest
 	$(PY) evals/check_calibration.py

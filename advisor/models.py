@@ -7,11 +7,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 Role = Literal["user", "assistant"]
-RefusalReason = Literal["out_of_scope", "clinical", "injection", "empty"]
+RefusalReason = Literal["out_of_scope", "clinical", "injection", "empty", "no_index"]
 Coverage = Literal["full", "partial", "none"]
 """How much of what was asked the documents answer: all of it, related points only, or nothing."""
-DialogueAct = Literal["career", "greeting", "thanks", "capabilities", "clinical", "off_topic", "injection", "empty"]
-"""What a message does: a career question, small talk (greeting, thanks, "what can you do?"), or what is refused."""
+DialogueAct = Literal[
+    "career", "greeting", "thanks", "capabilities", "clinical", "off_topic", "injection", "empty", "no_index"
+]
+"""What a message does: a career question, small talk (greeting, thanks, "what can you do?"), or what is
+refused."""
 
 
 class Document(BaseModel):
@@ -47,6 +50,8 @@ class Chunk(BaseModel):
     start: int
     end: int
     page: int | None = None
+    roles: str = Field(
+        "", description="The role of each sentence (advisor.ingestion.roles, encoded); empty: not yet known.")
 
     def index_text(self) -> str:
         """The text that is embedded and BM25-indexed: the section heading gives the chunk its context."""

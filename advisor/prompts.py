@@ -22,10 +22,12 @@ def shipped_prompt_names() -> list[str]:
 
 
 def load_prompt(name: str, prompts_dir: Path | None = None) -> str:
-    """The text (stripped) of prompt `name`: `prompts_dir/<name>.md` when that file exists, else the shipped one.
+    """The text (stripped) of prompt `name`: `prompts_dir/<name>.md` when that file exists, else the shipped
+    `<name>.md`. `prompts_dir` None means the shipped prompts only; a relative one is read from the working
+    directory.
 
-    `prompts_dir` None means the shipped prompts only. Raises PromptNotFoundError when `prompts_dir` is given but
-    is not a folder (a mistyped setting should not silently fall back), or when no file holds the prompt.
+    Raises PromptNotFoundError when `prompts_dir` is given but is not a folder (a mistyped setting should not
+    fall back silently), or when neither place holds the prompt.
     """
     return _load(name, prompts_dir.resolve() if prompts_dir is not None else None)
 

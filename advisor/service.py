@@ -8,14 +8,29 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from advisor.answer_stream import AnswerStream, StreamEvent
 from advisor.answering.base import Answerer, AnswerRequest, ComposedAnswer, stream_text
 from advisor.answering.cache import AnswerCache
 from advisor.answering.conversation import condense_question, is_follow_up, plain_question, without_connective
-from advisor.answering.evidence import SentenceScorer, scored_texts
+from advisor.answering.dialogue import SmallTalk, small_talk, without_pleasantries
+from advisor.answering.evidence import SentenceScorer, candidates_of, scored_texts
+from advisor.answering.planning import AnswerPlan, plan_answer
+from advisor.answering.question import acronyms_in, analyse, is_acronym, normalise
 from advisor.answering.registry import make_answerer
 from advisor.answering.scope import ScopeGuard
+from advisor.answering.situation import situation_of
 from advisor.ingestion.pipeline import ingest
-from advisor.models import Answer, Document, IngestReport, RefusalReason, RetrievedChunk, SourceInfo, Turn
+from advisor.models import (
+    Answer,
+    Coverage,
+    DialogueAct,
+    Document,
+    IngestReport,
+    RefusalReason,
+    RetrievedChunk,
+    SourceInfo,
+    Turn,
+)
 from advisor.prompts import load_prompt
 from advisor.retrieval.base import Retriever
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
@@ -29,17 +44,14 @@ _REFUSAL_PROMPTS: dict[RefusalReason, str] = {
     "clinical": "refusal_clinical",
     "injection": "refusal_injection",
     "empty": "refusal_empty",
+    "no_index": "no_index",
+}
+_REFUSAL_ACTS: dict[RefusalReason, DialogueAct] = {
+    "out_of_scope": "career", "clinical": "clinical", "injection": "injection", "empty": "empty",
+    "no_index": "no_index",
 }
 
 _WARM_UP_QUESTION = "Which skills does a medical director need?"
-
-
-@dataclass
-class StreamEvent:
-    """A piece of a streamed answer: text deltas, then one final event carrying the whole `Answer`."""
-
-    delta: str = ""
-    answer: Answer | None = None
 
 
 @dataclass
@@ -52,6 +64,7 @@ class _Question:
     answerer: str
     retriever: RetrieverName
     standalone: str = ""  # a follow-up made standalone with the conversation
+    search: str = ""  # the standalone question with acronyms the documents never use spelled out
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -182,11 +195,7 @@ class Advisor:
     def ask(self, question: str, history: list[Turn] | None = None, retriever: RetrieverName | None = None,
             answerer: str | None = None) -> Answer:
         """Answer `question` in the light of `history` (earlier turns), with verbatim citations."""
-        answer: Answer | None = None
-        for event in self.ask_stream(question, history, retriever, answerer):
-            answer = event.answer or answer
-        assert answer is not None
-        return answer
+        return AnswerStream(self.ask_stream(question, history, retriever, answerer)).finish()
 
     def ask_stream(self, question: str, history: list[Turn] | None = None,
                    retriever: RetrieverName | None = None,
@@ -212,18 +221,27 @@ class Advisor:
 
     def _answer_stream(self, asked: str, history: list[Turn], mode: RetrieverName,
                        name: str) -> Iterator[StreamEvent]:
-        """The answer path: check the question, make it standalone, retrieve, check coverage, rerank,
-        compose."""
+        """The answer path: small talk gets a friendly reply; a question is checked, made standalone,
+        retrieved for, checked for coverage, reranked, planned and composed."""
         text = plain_question(asked.strip())
+        chat = small_talk(text) if text else None
+        if chat is not None:
+            yield from self._small_talk(asked.strip(), chat)
+            return
+        text = normalise(without_pleasantries(text))
         q = _Question(asked.strip(), text, is_follow_up(text, history), name, mode, standalone=text)
+        q.search = self._spelled_out(text)
         refusal = self._refusal_before_retrieval(q)
         if refusal is not None:
-            yield from self._refuse(q, refusal)
+            yield from self._refuse(q, refusal, act="off_topic" if refusal == "out_of_scope" else None)
             return
         if q.follow_up:  # only now, so a refused question never reaches an LLM condenser
-            q.standalone = self._condense(q.text, history, name)
+            q.standalone = normalise(self._condense(q.text, history, name))
+            q.search = self._spelled_out(q.standalone)
         found = self._retrieve(q)
-        if not found.retrieved or not self.guard.is_covered(self._best_similarity(q, found.retrieved)):
+        best = self._best_similarity(q, found.retrieved)
+        close = self.guard.is_covered(best) or self._defines_a_known_term(q)
+        if not found.retrieved or not close:
             yield from self._refuse(q, "out_of_scope", found.retrieved)
             return
         request = self._request(q, found.retrieved, history)
@@ -231,22 +249,43 @@ class Advisor:
             t = time.perf_counter()
             request.retrieved = self._rerank(request, found)
             q.timings["rerank"] = (time.perf_counter() - t) * 1000
+        request.plan = self._plan(request)
         yield from self._compose(q, request)
+
+    def _small_talk(self, asked: str, kind: SmallTalk) -> Iterator[StreamEvent]:
+        text = load_prompt(f"small_talk_{kind}", self.settings.prompts_dir)
+        yield StreamEvent(delta=text)
+        q = _Question(asked, asked, False, "extractive", self.settings.retriever, standalone=asked)
+        yield StreamEvent(answer=self._finish(q, ComposedAnswer(text=text, citations=[]), [], act=kind))
 
     def _refusal_before_retrieval(self, q: _Question) -> RefusalReason | None:
         """Empty questions, clinical ones, attempts on the rules, and new questions that are off topic."""
         if not q.text:
             return "empty"
+        if self.index.chunk_count == 0:  # nothing ingested: say so, not "the articles don't cover this"
+            return "no_index"
         # The guard embeds the question first: batch it with its focused form, which retrieval embeds next.
         self.embedder.embed_cached([q.text, self.index.terms.focus(q.text)])
         intent = self.guard.check_intent(q.text)
-        if intent.reason in ("clinical", "injection") or (intent.reason and not q.follow_up):
+        if intent.reason is None or intent.reason == "clinical" or self._defines_a_known_term(q):
+            return intent.reason if intent.reason == "clinical" else None
+        if intent.reason == "injection" or not q.follow_up:
             return intent.reason
         return None
 
+    def _defines_a_known_term(self, q: _Question) -> bool:
+        """Whether the question asks what a term the documents use means ("what is HIPAA?"): the guard must
+        not refuse a question whose focus the articles mention."""
+        analysis = analyse(q.text)
+        if analysis.type != "definition":
+            return False
+        terms = self.index.terms
+        return terms.mentions(analysis.focus) or any(
+            terms.mentions(long) for _, long in acronyms_in(analysis.focus))
+
     def _retrieve(self, q: _Question) -> _Retrieval:
         t = time.perf_counter()
-        hits = self.retrieve(q.standalone, q.retriever)
+        hits = self.retrieve(q.search or q.standalone, q.retriever)
         # A follow-up's own words find what it newly asks for ("and what does it pay?"), with the
         # conversation's topic words: "what does the job pay?" asks about a medical director's job.
         extra: list[RetrievedChunk] = []
@@ -256,6 +295,14 @@ class Advisor:
         retrieved = self.index.with_context(hits, extra)
         q.timings["retrieve"] = (time.perf_counter() - t) * 1000
         return _Retrieval(hits, extra, retrieved)
+
+    def _spelled_out(self, text: str) -> str:
+        """`text` with what its acronyms stand for added where the documents never use the acronym ("what is
+        CMS?" finds "Centers for Medicare & Medicaid Services")."""
+        terms = self.index.terms
+        added = [long for short, long in acronyms_in(text)
+                 if not terms.mentions(short) and terms.mentions(long)]
+        return f"{text} ({'; '.join(added)})" if added else text
 
     def _best_similarity(self, q: _Question, retrieved: list[RetrievedChunk]) -> float | None:
         best = max((r.dense_score for r in retrieved if r.dense_score is not None), default=None)
@@ -267,6 +314,7 @@ class Advisor:
         terms = self.index.terms
         focus_source = q.text if q.follow_up else q.standalone
         subject_terms = terms.specific_terms(focus_source)
+        situation = situation_of([*(t.content for t in history if t.role == "user"), q.text])
         return AnswerRequest(
             question=q.text,
             standalone_question=q.standalone,
@@ -277,7 +325,19 @@ class Advisor:
             subject_terms=subject_terms,
             conversation_terms=terms.specific_terms(q.standalone) if q.follow_up else subject_terms,
             term_weights=terms.term_weights(focus_source),
+            analysis=(analysis := analyse(q.text, has_situation=situation.known)),
+            situation=situation,
+            unknown_words=tuple(w for w in terms.unknown_words(analysis.clause) if not is_acronym(w)),
         )
+
+    def _plan(self, request: AnswerRequest) -> AnswerPlan:
+        """What leads the answer and what the articles cover, for whichever answerer composes it."""
+        assert request.analysis is not None
+        candidates = candidates_of(request)
+        if not candidates:
+            return AnswerPlan(request.analysis, coverage="none")
+        scores, _ = self.scorer.scores(candidates, request)
+        return plan_answer(request, candidates, scores, request.analysis, request.situation)
 
     def _rerank(self, request: AnswerRequest, found: _Retrieval) -> list[RetrievedChunk]:
         """The hit whose best sentence (scored against the question like an answer sentence) and fused score
@@ -305,21 +365,25 @@ class Advisor:
         if composed is None or not composed.citations:
             yield from self._refuse(q, "out_of_scope", request.retrieved)
             return
-        yield StreamEvent(answer=self._finish(q, composed, request.retrieved))
+        coverage = request.plan.coverage if request.plan else "full"
+        yield StreamEvent(answer=self._finish(q, composed, request.retrieved, coverage=coverage))
 
-    def _refuse(self, q: _Question, reason: RefusalReason,
-                retrieved: list[RetrievedChunk] | None = None) -> Iterator[StreamEvent]:
+    def _refuse(self, q: _Question, reason: RefusalReason, retrieved: list[RetrievedChunk] | None = None,
+                act: DialogueAct | None = None) -> Iterator[StreamEvent]:
         composed = ComposedAnswer(text=self.refusal_text(reason), citations=[])
         yield StreamEvent(delta=composed.text)
-        yield StreamEvent(answer=self._finish(q, composed, retrieved or [], reason))
+        coverage: Coverage | None = "none" if reason == "out_of_scope" else None
+        yield StreamEvent(answer=self._finish(q, composed, retrieved or [], reason, coverage,
+                                              act or _REFUSAL_ACTS[reason]))
 
     def _finish(self, q: _Question, composed: ComposedAnswer, retrieved: list[RetrievedChunk],
-                reason: RefusalReason | None = None) -> Answer:
+                reason: RefusalReason | None = None, coverage: Coverage | None = None,
+                act: DialogueAct = "career") -> Answer:
         q.timings["total"] = (time.perf_counter() - q.started) * 1000
         return Answer(question=q.asked, standalone_question=q.standalone, text=composed.text,
                       citations=composed.citations, retrieved=retrieved, refused=reason is not None,
-                      refusal_reason=reason, answerer=q.answerer, timings_ms=q.timings,
-                      metadata=composed.metadata)
+                      refusal_reason=reason, coverage=coverage, act=act, answerer=q.answerer,
+                      timings_ms=q.timings, metadata=composed.metadata)
 
     def _condense(self, question: str, history: list[Turn], answerer_name: str) -> str:
         """A standalone question: the answerer's condenser when it has one (an LLM), else the heuristic."""

@@ -1,26 +1,105 @@
 """Shared fixtures: every test's state lives in a temporary folder; the real model and a real Chroma.
 
 `advisor` is one real Advisor over the shipped corpus, ingested once per session (read-only use).
-Tests that write to a store use `fresh_settings` to get their own empty data directory.
+Tests that write to a store use `fresh_settings` to get their own empty data directory. Unit tests that only
+need vectors use `fake_embedder` (`HashingEmbedder`): no model is loaded.
+
+Tiers: tests that need a browser, a database or Chroma server, llama.cpp, a server in a subprocess, fuzzing,
+a wheel build or the whole evaluation are `slow`. `make test` runs everything; `make test-fast` runs
+`-m "not slow"`. Modules that are wholly slow say so with `pytestmark`; the folders whose files are marked
+from here are listed in `SLOW_PATHS`, and any test using one of `SLOW_FIXTURES` is slow wherever it is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+from advisor.models import Chunk  # noqa: E402
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder  # noqa: E402
+from advisor.retrieval.vector_cache import VectorCache  # noqa: E402
 from advisor.service import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # the checkout: corpus/, evals/, ui/
 CORPUS_DIR = PROJECT_ROOT / "corpus"
+
+SLOW_PATHS = (
+    "tests/api/test_openapi_fuzz.py",  # schemathesis
+    "tests/api/test_serve.py",  # `advisor serve` in a subprocess
+    "tests/web/test_chat_ui.py",  # Chromium
+    "tests/web/test_widget.py",  # Chromium
+    "tests/evaluation/test_floors.py",  # the whole shipped question set
+    "tests/evaluation/test_cli.py",  # `advisor eval` end to end
+)
+"""Files (relative to the checkout) whose tests are all slow, in folders whose modules are not marked here."""
+
+SLOW_FIXTURES = frozenset({"browser", "open_page", "llama_server", "gguf_path", "chroma_server",
+                           "postgres_server"})
+"""Fixtures that start a browser, llama.cpp, a Chroma server or PostgreSQL: a test using one is slow."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not slow"` deselects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:  # node ids are relative to the checkout (pyproject.toml's folder)
+        fixtures = getattr(item, "fixturenames", ())
+        if item.nodeid.startswith(SLOW_PATHS) or SLOW_FIXTURES.intersection(fixtures):
+            item.add_marker(pytest.mark.slow)
+
+
+class HashingEmbedder:
+    """A tiny deterministic embedder for unit tests: every lower-cased word adds +1 or -1 to one of
+    `dimension` buckets picked by its hash, so texts sharing words are close and texts sharing none are near
+    orthogonal. The real `VectorCache` gives it `embed_cached` and `embed_within`; `embedded` records every
+    text it was asked to embed."""
+
+    model_name = "hashing"
+    loaded = True
+
+    def __init__(self, dimension: int = 256) -> None:
+        self.dimension = dimension
+        self.embedded: list[str] = []
+        self._vectors = VectorCache(self.embed, lambda: self.dimension, 4096)
+
+    def load(self) -> HashingEmbedder:
+        return self
+
+    def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        self.embedded.extend(texts)
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+                vectors[row, int.from_bytes(digest[:4], "little") % self.dimension] += (
+                    1.0 if digest[4] % 2 else -1.0)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+    def embed_cached(self, texts: list[str]) -> np.ndarray:
+        return self._vectors.embed_within(texts, budget=None)[0]
+
+    def embed_within(self, texts: list[str], budget: int | None) -> tuple[np.ndarray, int]:
+        return self._vectors.embed_within(texts, budget)
+
+
+def make_chunk(doc_id: str, text: str, start: int = 0, section: str = "", title: str = "") -> Chunk:
+    """A hand-made chunk of document `doc_id` at offset `start` (its id: "<doc_id>@<start>")."""
+    return Chunk(chunk_id=f"{doc_id}@{start}", doc_id=doc_id, title=title or doc_id.title(), section=section,
+                 text=text, start=start, end=start + len(text))
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    """A fresh `HashingEmbedder`: vectors without a model, for units that only need vectors."""
+    return HashingEmbedder()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,8 @@ Run it next to the advisor (`advisor serve` with ADVISOR_API_KEYS set) and open 
 
 The page (`advisor/resources/demo/`, shipped with the package) embeds the chat twice: an inline frame whose
 address carries a token fetched when the page is rendered, and the floating button of /embed/widget.js, which
-fetches its tokens from POST /advisor-token. In a real portal, /advisor-token sits behind the portal's own login.
+fetches its tokens from POST /advisor-token. In a real portal, /advisor-token sits behind the portal's own
+login.
 """
 
 from __future__ import annotations

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from advisor.answering.question import QuestionAnalysis
+from advisor.answering.situation import Situation
 from advisor.models import Citation, RetrievedChunk, Turn
+
+if TYPE_CHECKING:
+    from advisor.answering.planning import AnswerPlan
 
 
 @dataclass
@@ -24,6 +30,14 @@ class AnswerRequest:
     conversation_terms: frozenset[str] = frozenset()
     """The same for the standalone question: for a follow-up, what the conversation is about."""
     term_weights: dict[str, float] = field(default_factory=dict)
+    analysis: QuestionAnalysis | None = None
+    """The answer type and focus of the question as asked."""
+    situation: Situation | None = None
+    """What the asker said about themselves in the conversation."""
+    unknown_words: tuple[str, ...] = ()
+    """Words of the asking clause that no indexed document uses."""
+    plan: AnswerPlan | None = None
+    """The lead sentence and the coverage, decided before composing (both answerers follow it)."""
     scratch: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
     """Work kept for this request only (e.g. sentence scores shared by reranking and composing)."""
 

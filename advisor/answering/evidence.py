@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +21,9 @@ from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.text import TextUnit, answer_units, tokens_of, unit_in_context
 from advisor.tuning import Tuning
 
+if TYPE_CHECKING:
+    from advisor.ingestion.roles import UnitRole
+
 _DANGLING_START = re.compile(
     r"^(this|these|that|those|they|it|such|he|she|both|moreover|also|additionally)\b", re.I
 )
@@ -26,12 +31,15 @@ _DANGLING_START = re.compile(
 
 @dataclass
 class Candidate:
-    """A unit that may stand in the answer, with the chunk it comes from and where that chunk ranked."""
+    """A unit that may stand in the answer, with the chunk it comes from, where that chunk ranked, and the
+    unit's role in its document (decided at ingest)."""
 
     unit: TextUnit
     chunk: Chunk
     chunk_rank: int
     score: float = 0.0
+    role: str = "statement"
+    dangling: bool = False
 
     @property
     def in_context(self) -> str:
@@ -39,10 +47,45 @@ class Candidate:
 
 
 def candidates_of(request: AnswerRequest) -> list[Candidate]:
-    """Every answer unit of the retrieved chunks. A chunk that continues a hit (its list, its example) is read
-    as part of that hit."""
-    return [Candidate(unit, r.chunk, r.reading_rank) for r in request.retrieved
-            for unit in answer_units(r.chunk.text, r.chunk.start)]
+    """Every answer unit of the retrieved chunks that may be quoted (filler and planted instructions never
+    are). A chunk that continues a hit (its list, its example) is read as part of that hit."""
+    found: list[Candidate] = []
+    for r in request.retrieved:
+        roles = roles_of(r.chunk)
+        for unit in answer_units(r.chunk.text, r.chunk.start):
+            role = roles.get(unit.start)
+            candidate = Candidate(unit, r.chunk, r.reading_rank)
+            if role is not None:
+                candidate.role, candidate.dangling = role.role, role.dangling
+            if candidate.role not in UNQUOTABLE:
+                found.append(candidate)
+    return found
+
+
+UNQUOTABLE = frozenset({"filler", "instruction"})
+
+
+def roles_of(chunk: Chunk) -> dict[int, UnitRole]:
+    """The chunk's sentence roles by start offset: as stored at ingest, or worked out now for a chunk indexed
+    before roles were stored."""
+    return _roles(chunk.roles, chunk.text, chunk.start, chunk.section, chunk.title)
+
+
+@lru_cache(maxsize=16_384)
+def _roles(encoded: str, text: str, start: int, section: str, title: str) -> dict[int, UnitRole]:
+    try:
+        from advisor.ingestion.roles import decode_roles, unit_roles
+    except ImportError:  # pragma: no cover - the roles module is being written
+        return {}
+    roles = None
+    if encoded:
+        try:
+            roles = decode_roles(encoded)
+        except ValueError:
+            roles = None
+    if roles is None:
+        roles = unit_roles(text, start, section, title)
+    return {r.start: r for r in roles}
 
 
 def scored_texts(chunks: list[Chunk]) -> list[str]:
@@ -86,6 +129,16 @@ class SentenceScorer:
         relevance -= self.tuning.dangling_penalty * dangling
         request.scratch[key] = result = (relevance, unit_vectors @ unit_vectors.T)
         return result
+
+    def scores(self, candidates: list[Candidate], request: AnswerRequest) -> tuple[np.ndarray, np.ndarray]:
+        """Each unit's relevance plus the rank of its chunk (set on the candidates too), and the units' pairwise
+        similarity."""
+        relevance, similarity = self.relevance(candidates, request)
+        ranks = np.array([2.0 / (c.chunk_rank + 1) for c in candidates])  # 1.0 for the best chunk
+        scores = relevance + self.tuning.unit_weights.rank * ranks
+        for candidate, score in zip(candidates, scores, strict=True):
+            candidate.score = float(score)
+        return scores, similarity
 
     def chunk_evidence(self, request: AnswerRequest) -> dict[str, float]:
         """Each retrieved chunk's best unit score, rank left out (max-passage evidence, for reranking)."""

@@ -1,23 +1,25 @@
-"""The default answerer: picks the sentences and list items that best answer the question, no LLM.
+"""The default answerer: quotes the sentences and list items that best answer the question, no LLM.
 
-Units are scored (`evidence.SentenceScorer`) with the rank of the chunk they came from, picked by maximal
-marginal relevance (relevant but not redundant), put in reading order and cited verbatim (`writing`).
+It follows the answer plan (`planning`): the lead sentence first, then the best supporting units picked by
+maximal marginal relevance (relevant but not redundant), each cited verbatim (`writing`). When the articles do
+not cover what is asked, the answer says so first and offers the closest points as related.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
-from advisor.answering.answer_type import expected_quantity, states_quantity
 from advisor.answering.base import Answerer, AnswerRequest, ComposedAnswer
 from advisor.answering.evidence import Candidate, SentenceScorer, candidates_of
+from advisor.answering.planning import AnswerPlan, plan_answer
+from advisor.answering.question import analyse
 from advisor.answering.writing import follows_directly, write_answer
+from advisor.prompts import load_prompt
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.settings import Settings
-from advisor.text import tokens_of
 from advisor.tuning import Tuning
+
+_RELATED_UNITS = 4  # at most this many related points when the focus is not covered
 
 
 class ExtractiveAnswerer(Answerer):
@@ -35,72 +37,86 @@ class ExtractiveAnswerer(Answerer):
         candidates = candidates_of(request)
         if not candidates:
             return ComposedAnswer(text="", citations=[])
-        stating = self._stating_the_figure(candidates, request)
-        if stating is None:
-            return ComposedAnswer(text="", citations=[])
-        chosen = self._select(candidates, request, must_include=stating)
-        return write_answer(chosen, lead=chosen[0] if stating else None)
+        scores, similarity = self.scorer.scores(candidates, request)
+        plan = request.plan or plan_answer(request, candidates, scores,
+                                           request.analysis or analyse(request.question), request.situation)
+        if plan.figure_required or plan.coverage == "none":
+            return ComposedAnswer(text="", citations=[], metadata={"coverage": "none"})
+        limit = _RELATED_UNITS if plan.coverage == "partial" else self.tuning.max_answer_units
+        chosen = self._select(candidates, scores, similarity, plan, limit)
+        if not chosen:
+            return ComposedAnswer(text="", citations=[], metadata={"coverage": "none"})
+        leading = chosen[: self._leading] if plan.lead is not None else []
+        composed = write_answer(chosen, leading=leading, preface=self._preface(plan))
+        composed.metadata["coverage"] = plan.coverage
+        return composed
 
-    def _stating_the_figure(self, candidates: list[Candidate], request: AnswerRequest) -> list[int] | None:
-        """For "how much does X cost?", the units giving X's cost (they lead the answer); None when no unit
-        does and the question asks nothing else (no answer at all); [] for a question asking no figure."""
-        expected = expected_quantity(request.question)
-        if expected is None:
-            return []
-        specific = request.subject_terms
-        if expected.refers_back and request.is_follow_up:
-            # "how much does it cost?": the figure must be of what the conversation was about
-            specific = request.conversation_terms - set(tokens_of(request.question))
-            expected = replace(expected, about=tuple(request.standalone_question.lower().split()))
-        stating = [i for i, c in enumerate(candidates) if states_quantity(expected, c.unit.text, specific)]
-        return None if not stating and expected.sole else stating
+    def _preface(self, plan: AnswerPlan) -> str:
+        """The answer's first words when they are not a quote: what is not covered, or the asker's situation
+        beside the articles' requirement (cited to the lead)."""
+        if plan.coverage == "partial":
+            return load_prompt("not_covered", self.settings.prompts_dir).format(focus=plan.uncovered)
+        return plan.situation_note
 
-    def _select(self, candidates: list[Candidate], request: AnswerRequest,
-                must_include: list[int] | None = None) -> list[Candidate]:
-        """The units of the answer; when `must_include` is given, the best of those units leads it."""
+    def _select(self, candidates: list[Candidate], scores: np.ndarray, similarity: np.ndarray,
+                plan: AnswerPlan, limit: int) -> list[Candidate]:
+        """The units of the answer: the plan's lead and the units that must follow it first, then the best
+        of the rest."""
         tuning = self.tuning
-        scores, similarity = self._score(candidates, request)
         floor = float(scores.max()) * tuning.unit_floor
-        picked = _Picked(candidates, similarity, tuning)
+        picked = _Picked(candidates, similarity, tuning, limit)
         remaining = np.ones(len(candidates), dtype=bool)
-        lead = max(must_include, key=lambda i: scores[i]) if must_include else None
-        while remaining.any() and len(picked) < tuning.max_answer_units:
-            # maximal marginal relevance: relevant, and not a repeat of what is picked
-            marginal = tuning.mmr_relevance * scores - (1 - tuning.mmr_relevance) * picked.redundancy
-            i = int(np.argmax(np.where(remaining, marginal, -np.inf))) if lead is None else lead
+        forced = [i for i in ([plan.lead] if plan.lead is not None else []) + plan.follow]
+        self._leading = 0
+        while remaining.any() and len(picked) < limit:
+            if forced:
+                i = forced.pop(0)
+            else:
+                self._leading = self._leading or len(picked)
+                # maximal marginal relevance: relevant, and not a repeat of what is picked
+                marginal = tuning.mmr_relevance * scores - (1 - tuning.mmr_relevance) * picked.redundancy
+                i = int(np.argmax(np.where(remaining, marginal, -np.inf)))
+                if scores[i] < floor:
+                    remaining[i] = False
+                    continue
             remaining[i] = False
-            led, lead = i == lead, None
-            if (not led and scores[i] < floor) or not picked.take(i):
+            if not self._take_with_antecedent(i, candidates, picked, remaining):
                 continue
             # A sentence is often followed by the example or detail that makes it useful: keep reading.
             following = i + 1
             if (
                 following < len(candidates)
                 and follows_directly(candidates[i], candidates[following])
-                and scores[following] >= floor * tuning.continuation_floor
-                and len(picked) < tuning.max_answer_units
+                and (scores[following] >= floor * tuning.continuation_floor or candidates[following].dangling)
+                and len(picked) < limit
             ):
                 picked.take(following, continuing=True)
                 remaining[following] = False
+        self._leading = self._leading or len(picked)
         return [candidates[i] for i in picked.order]
 
-    def _score(self, candidates: list[Candidate], request: AnswerRequest) -> tuple[np.ndarray, np.ndarray]:
-        """Each unit's relevance with its chunk's rank, and the units' pairwise similarity (redundancy)."""
-        relevance, similarity = self.scorer.relevance(candidates, request)
-        ranks = np.array([2.0 / (c.chunk_rank + 1) for c in candidates])  # 1.0 for the best chunk
-        scores = relevance + self.tuning.unit_weights.rank * ranks
-        for candidate, score in zip(candidates, scores, strict=True):
-            candidate.score = float(score)
-        return scores, similarity
+    @staticmethod
+    def _take_with_antecedent(i: int, candidates: list[Candidate], picked: _Picked,
+                              remaining: np.ndarray) -> bool:
+        """Take unit `i`; a sentence that points back ("They must also...") comes with the one before it."""
+        before = i - 1
+        if candidates[i].dangling and before >= 0 and follows_directly(candidates[before], candidates[i]) \
+                and before not in picked.order:
+            remaining[before] = False
+            if not picked.take(before):
+                return False
+            return picked.take(i, continuing=True)
+        return picked.take(i)
 
 
 class _Picked:
     """The units picked so far, within the answer's limits, and how much each candidate would repeat them."""
 
-    def __init__(self, candidates: list[Candidate], similarity: np.ndarray, tuning: Tuning) -> None:
+    def __init__(self, candidates: list[Candidate], similarity: np.ndarray, tuning: Tuning, limit: int) -> None:
         self.candidates = candidates
         self.similarity = similarity
         self.tuning = tuning
+        self.limit = limit
         self.order: list[int] = []
         self.words = 0
         self._redundancy = np.full(len(candidates), -np.inf)
@@ -122,6 +138,7 @@ class _Picked:
         same_chunk = sum(self.candidates[j].chunk.chunk_id == chunk_id for j in self.order)
         if (
             i in self.order
+            or len(self.order) >= self.limit
             or same_chunk >= self.tuning.max_units_per_chunk
             or (not continuing and self._redundancy[i] > self.tuning.redundancy_limit)
             or (self.order and self.words + length > self.tuning.max_answer_words)

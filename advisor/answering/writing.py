@@ -9,11 +9,16 @@ from advisor.answering.safety import corpus_urls, strip_unsafe_markup
 from advisor.models import Citation
 
 
-def write_answer(chosen: list[Candidate], lead: Candidate | None = None) -> ComposedAnswer:
-    """Documents in order of their best unit (the `lead` unit's first), units in document order."""
+def write_answer(chosen: list[Candidate], leading: list[Candidate] | None = None,
+                 preface: str = "") -> ComposedAnswer:
+    """The `leading` units first, in the order given (the lead, what continues it, the other side of a
+    comparison); then documents in order of their best unit, units in document order. A `preface` (what the
+    articles do not cover, or the asker's situation beside the lead) opens the answer; when it does not end
+    with a colon it cites the lead."""
     if not chosen:
         return ComposedAnswer(text="", citations=[])
-    runs = _runs(_reading_order(chosen, lead))
+    leading = leading or []
+    runs = _runs([*leading, *_reading_order([c for c in chosen if c not in leading])])
     citations: list[Citation] = []
     paragraphs: list[str] = []
     current_doc = None
@@ -28,6 +33,8 @@ def write_answer(chosen: list[Candidate], lead: Candidate | None = None) -> Comp
         else:
             paragraphs.append(sentence)
         current_doc = citation.doc_id
+    if preface:
+        paragraphs.insert(0, preface if preface.rstrip().endswith(":") else f"{preface.rstrip('. ')} [1].")
     text = "\n\n".join(_join_bullets(paragraphs))
     # Quoted documents may carry images, HTML or tracking links (an injected document, say): the answer text
     # keeps only links that appear in the cited text without query strings; snippets stay verbatim.
@@ -43,9 +50,9 @@ def follows_directly(first: Candidate, second: Candidate) -> bool:
     return gap.strip() == "" and "\n\n" not in gap
 
 
-def _reading_order(chosen: list[Candidate], lead: Candidate | None) -> list[Candidate]:
+def _reading_order(chosen: list[Candidate]) -> list[Candidate]:
     doc_order: dict[str, float] = {}
-    for c in sorted(chosen, key=lambda c: (c is not lead, -c.score)):
+    for c in sorted(chosen, key=lambda c: -c.score):
         doc_order.setdefault(c.chunk.doc_id, len(doc_order))
     return sorted(chosen, key=lambda c: (doc_order[c.chunk.doc_id], c.unit.start))
 
@@ -60,6 +67,7 @@ def _runs(ordered: list[Candidate]) -> list[list[Candidate]]:
             and last.chunk.chunk_id == c.chunk.chunk_id
             and not c.unit.is_list_item
             and not last.unit.is_list_item
+            and c.unit.start >= last.unit.end
             and c.chunk.text[last.unit.end - c.chunk.start : c.unit.start - c.chunk.start].strip() == ""
         ):
             runs[-1].append(c)

@@ -26,11 +26,6 @@ def make_advisor() -> Advisor:
     return Advisor(get_settings())
 
 
-def format_answer(answer: Answer) -> str:
-    """An answer and its numbered sources with short quotes (`advisor.formatting`), for a terminal."""
-    return with_sources(answer.text, answer.citations)
-
-
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(  # noqa: B008  (Typer declares arguments this way)
@@ -40,13 +35,18 @@ def ingest(
         False, "--prune", help="Also remove indexed documents that are not among PATHS."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="Also read symbolic links that lead out of the folders given."
+    ),
 ) -> None:
     """Index documents (.txt, .md, .html, .pdf); unchanged ones are skipped, edited ones replaced."""
     from advisor.retrieval.store import StoreLockedError
 
     advisor = make_advisor()
+    # (passed only when set until Advisor.ingest forwards `follow_symlinks` to the pipeline)
+    follow = {"follow_symlinks": True} if follow_symlinks else {}
     try:
-        report = advisor.ingest(paths or None, prune=prune, progress=not quiet)
+        report = advisor.ingest(paths or None, prune=prune, progress=not quiet, **follow)
     except StoreLockedError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3) from exc
@@ -71,7 +71,7 @@ def ask(
 ) -> None:
     """Answer one question with numbered, verbatim citations."""
     answer = _ask(make_advisor(), question, [], retriever, answerer)
-    typer.echo(answer.model_dump_json(indent=2) if as_json else format_answer(answer))
+    typer.echo(answer.model_dump_json(indent=2) if as_json else with_sources(answer.text, answer.citations))
 
 
 @app.command()
@@ -91,7 +91,7 @@ def chat(
         if not question:
             break
         answer = _ask(advisor, question, history, None, answerer)
-        typer.echo(f"\nadvisor> {format_answer(answer)}")
+        typer.echo(f"\nadvisor> {with_sources(answer.text, answer.citations)}")
         history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.text)]
 
 

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 
 CHART_METRICS: tuple[str, ...] = (
     "hit_at_1", "recall_at_3", "mrr", "evidence_recall_at_5", "key_fact_coverage", "all_facts_rate",
-    "citation_validity", "citation_support", "refusal_accuracy", "false_refusal_rate", "mean_answer_words",
-    "latency_p50_ms",
+    "lead_fact_rate", "citation_validity", "citation_support", "refusal_accuracy", "false_refusal_rate",
+    "filler_rate", "mean_answer_words", "latency_p50_ms",
 )
 
 

@@ -14,6 +14,11 @@ Definitions (they are the documentation the report links to):
   letter or digit directly before or after it.
 - Citation support (ALCE-style, word overlap instead of NLI): see `split_cited_sentences` and
   `citation_support`.
+- Answer quality: `lead_fact` (the first sentence, as `first_sentence` finds it, holds a key-fact phrase),
+  `filler_sentences` (the answer contains a sentence of the hand-made filler list, `evals/filler.jsonl`),
+  `near_domain_right` (refused, or answered with coverage "partial"/"none"), `small_talk_right` (answered, not
+  refused, as a greeting / thanks / capabilities reply with some text) and `citations_apply` (which answers
+  make claims whose citations are checked).
 
 The scoring normaliser (words, sentence ends, stop words) is independent of `advisor.text` on purpose: a
 metric that shared the answerer's tokenizer would agree with the answerer's mistakes. Only the list bullet,
@@ -37,6 +42,8 @@ _WORD = re.compile(r"[a-z0-9$]+(?:[.,'\-][a-z0-9]+)*")
 
 SUPPORT_THRESHOLD = 0.6
 EVIDENCE_OVERLAP = 0.5
+SMALL_TALK_ACTS = frozenset({"greeting", "thanks", "capabilities"})
+NOT_COVERED = frozenset({"partial", "none"})  # coverage values whose answer opens by saying so
 
 # English function words plus question words; never "content". Kept here, not shared with the answerer,
 # so that changing the system cannot silently change how it is scored.
@@ -134,6 +141,59 @@ def answer_words(answer: str) -> int:
     return len(strip_markup(answer).split())
 
 
+def answer_sentences(answer: str) -> list[str]:
+    """The answer's prose sentences in order: each line is a paragraph (list bullets stripped, `[n]`
+    markers removed), split where `split_cited_sentences` splits (end punctuation, whitespace, then a
+    capital, digit, '$' or quote)."""
+    sentences: list[str] = []
+    for line in answer.translate(_QUOTES).splitlines():
+        prose = _SPACE.sub(" ", MARKER.sub(" ", BULLET.sub("", line))).strip()
+        sentences += [piece.strip() for piece in _SENTENCE_END.split(prose) if piece.strip()]
+    return sentences
+
+
+def first_sentence(answer: str) -> str:
+    """The answer's first prose sentence ("" for an empty answer)."""
+    sentences = answer_sentences(answer)
+    return sentences[0] if sentences else ""
+
+
+def lead_fact(groups: Sequence[Sequence[str]], answer: str) -> bool:
+    """True when the answer's first sentence holds a phrasing of any key-fact group: it leads with the
+    answer."""
+    first = first_sentence(answer)
+    return bool(first) and any(phrase_in(p, first) for group in groups for p in group)
+
+
+def filler_sentences(answer: str, filler: Iterable[str]) -> list[str]:
+    """The sentences of `filler` (whole, verbatim sentences of the corpus) that occur in the answer's prose,
+    compared after normalisation and case-insensitively; in the order of `filler`."""
+    prose = strip_markup(answer).lower()
+    return [f for f in filler if normalize_text(f).lower() in prose]
+
+
+def near_domain_right(refused: bool, coverage: str | None) -> bool:
+    """A near-domain question (career, but the articles do not answer it) is handled right when it is refused,
+    or answered with coverage "partial" or "none": such an answer opens by saying the articles do not cover
+    (all of) it. A missing coverage (older rows) counts as not said."""
+    return bool(refused) or coverage in NOT_COVERED
+
+
+def small_talk_right(refused: bool, act: str | None, answer: str) -> bool:
+    """Small talk is handled right when it is answered, not refused, as small talk (act greeting, thanks or
+    capabilities) with a non-empty reply. A missing act (older rows) counts as not recognised."""
+    return not refused and act in SMALL_TALK_ACTS and bool(answer.strip())
+
+
+def citations_apply(refused: bool, act: str | None, coverage: str | None, has_citations: bool) -> bool:
+    """Whether an answer's citations are scored (validity and support): every answer that states something
+    from the articles. Refusals, small-talk replies and a "none"-coverage answer without citations (it only
+    says the articles do not cover the question) make no such claim."""
+    if refused or act in SMALL_TALK_ACTS:
+        return False
+    return not (coverage == "none" and not has_citations)
+
+
 @dataclass(frozen=True)
 class CitedSentence:
     text: str
@@ -187,16 +247,23 @@ def sentence_supported(sentence: str, cited_text: str) -> bool:
     return share >= SUPPORT_THRESHOLD and digits <= cited_numbers
 
 
-def citation_support(answer: str, snippets: dict[int, str]) -> tuple[float, list[str]]:
+def citation_support(answer: str, snippets: dict[int, str],
+                     coverage_note: bool = False) -> tuple[float, list[str]]:
     """Share of the answer's sentences supported by the snippets they cite, and the unsupported sentences.
 
     A sentence with no marker, or whose markers name no citation in `snippets`, is unsupported. Sentences
-    with neither content words nor numbers ("Yes.") are not counted. An answer with no countable sentence
-    scores 0.0.
+    with neither content words nor numbers ("Yes.") are not counted. With `coverage_note` (an answer of
+    coverage "partial" or "none") the answer opens with a note that the articles do not cover (all of) the
+    question, which is no claim from them: its first sentence and the uncited sentences right after it
+    ("The closest points they make:") are not counted. An answer with no countable sentence scores 0.0.
     """
     counted = 0
     unsupported: list[str] = []
-    for sentence in split_cited_sentences(answer):
+    in_note = coverage_note
+    for index, sentence in enumerate(split_cited_sentences(answer)):
+        in_note = in_note and (index == 0 or not sentence.markers)
+        if in_note:
+            continue
         if not content_words(sentence.text) and not numbers(sentence.text):
             continue
         counted += 1

@@ -10,8 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-Category = Literal["factual", "multi_hop", "follow_up", "out_of_scope", "adversarial"]
+Category = Literal["factual", "multi_hop", "follow_up", "out_of_scope", "adversarial", "near_domain",
+                   "small_talk"]
 CATEGORIES: tuple[str, ...] = get_args(Category)
+# Judged by how they are handled, not by facts: a near-domain question (career, but not in the articles) is
+# right when refused or answered as partly / not covered; small talk is right when answered kindly. Neither
+# has expected sources, key facts or evidence, and neither "should be refused".
+UNSCORED_FACT_CATEGORIES: frozenset[str] = frozenset({"near_domain", "small_talk"})
 DEFAULT_QUESTIONS = Path("evals/questions.jsonl")  # the shipped set, relative to the working directory
 REQUIRED_FIELDS = frozenset({"id", "category", "turns", "expected_sources", "key_facts", "should_refuse"})
 OPTIONAL_FIELDS = frozenset({"evidence"})
@@ -51,6 +56,11 @@ class EvalQuestion:
     def history_turns(self) -> tuple[str, ...]:
         return self.turns[:-1]
 
+    @property
+    def answerable(self) -> bool:
+        """A career question the articles answer: scored on retrieval, key facts and false refusals."""
+        return not self.should_refuse and self.category not in UNSCORED_FACT_CATEGORIES
+
 
 def load_corpus_texts(corpus_dir: Path) -> dict[str, tuple[str, str]]:
     """(raw text, cleaned text) by document id for every supported file in `corpus_dir`.
@@ -78,7 +88,8 @@ def load_questions(path: Path | None = None, corpus_dir: Path | None = None) -> 
 
     Checks: valid JSON per line, exactly the known fields, valid category, unique ids, non-empty string turns,
     known document ids, well-formed key-fact groups, should_refuse consistent with expected_sources and
-    key_facts, and every evidence quote verbatim both in the raw file and in the cleaned document (so
+    key_facts (near_domain and small_talk rows: should_refuse false and no sources, facts or evidence), and
+    every evidence quote verbatim both in the raw file and in the cleaned document (so
     boilerplate that cleaning drops can never serve as evidence). Raises QuestionSetError naming the line.
     """
     if corpus_dir is None:
@@ -143,7 +154,13 @@ def parse_question(line: str, number: int, corpus: dict[str, tuple[str, str]],
         raise fail("'should_refuse' must be true or false")
     facts = _key_facts(row["key_facts"], fail)
     evidence = _evidence(row.get("evidence", []), corpus, fail)
-    if row["should_refuse"]:
+    if row["category"] in UNSCORED_FACT_CATEGORIES:
+        if row["should_refuse"]:
+            raise fail(f"a {row['category']} question has should_refuse false (it is judged by how it is "
+                       "handled)")
+        if sources or facts or evidence:
+            raise fail(f"a {row['category']} question has empty expected_sources, key_facts and evidence")
+    elif row["should_refuse"]:
         if sources or facts or evidence:
             raise fail("a question that should be refused has empty expected_sources, key_facts and evidence")
     else:

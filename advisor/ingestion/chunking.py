@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from advisor.models import Chunk, Document
+from advisor.ingestion.roles import encode_roles, unit_roles
 from advisor.text import is_list_item
 
 _HEADING_END = re.compile(r"[.!,;:]$")
@@ -108,5 +109,6 @@ def _emit(document: Document, section: str, start: int, end: int, chunks: list[C
             start=start,
             end=end,
             page=document.page_at(start),
+            roles=encode_roles(unit_roles(text, start, section, document.title)),
         )
     )

@@ -7,6 +7,7 @@ ones deleted, and a run killed half-way is completed by the next run (no duplica
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,7 +16,15 @@ from pathlib import Path
 from tqdm import tqdm
 
 from advisor.ingestion.chunking import split_into_chunks
-from advisor.ingestion.loaders import DocumentError, iter_source_files, load_document, load_manifest
+from advisor.ingestion.loaders import (
+    MANIFEST_NAME,
+    DocumentError,
+    display_path,
+    iter_source_files,
+    load_document,
+    load_manifest,
+    printable,
+)
 from advisor.models import Chunk, Document, IngestError, IngestReport
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.retrieval.store import ChunkStore
@@ -23,40 +32,77 @@ from advisor.settings import Settings
 
 EMBED_BATCH = 512
 
+logger = logging.getLogger(__name__)
+
 
 def load_documents(
-    paths: Iterable[Path], settings: Settings, report: IngestReport, progress: bool = False
+    paths: Iterable[Path],
+    settings: Settings,
+    report: IngestReport,
+    progress: bool = False,
+    follow_symlinks: bool = False,
 ) -> list[Document]:
-    """Every readable document under `paths`; unreadable files are recorded in `report.errors`."""
+    """Every readable document under `paths`; every file that fails is recorded in `report.errors`."""
+    return _load_documents(paths, settings, report, progress, follow_symlinks)[0]
+
+
+def _load_documents(
+    paths: Iterable[Path], settings: Settings, report: IngestReport, progress: bool, follow_symlinks: bool
+) -> tuple[list[Document], set[str]]:
+    """The documents, and the ids of files that are there but failed to load (never pruned for it).
+
+    A failure of one file, whatever it is, becomes an `IngestError` naming that file: it never stops
+    the others.
+    """
     documents: list[Document] = []
+    failed_ids: set[str] = set()
     seen: dict[str, str] = {}
     manifests: dict[Path, dict[str, dict[str, str]]] = {}
-    files = list(iter_source_files(paths))
+
+    def fail(path: Path, error: str) -> None:
+        report.errors.append(IngestError(path=display_path(path), error=printable(error, 500)))
+
+    files = list(iter_source_files(paths, follow_symlinks=follow_symlinks, on_skip=fail))
     for path in tqdm(files, desc="Reading", unit="file", disable=not progress):
+        folder = path.parent
+        if folder not in manifests:
+            manifests[folder] = {}
+            try:
+                manifests[folder] = load_manifest(folder, follow_symlinks=follow_symlinks)
+            except DocumentError as exc:
+                fail(folder / MANIFEST_NAME, f"{exc}; the folder's documents are read without it")
+            except Exception as exc:  # one bad manifest must not stop the ingest
+                logger.debug("manifest %s", display_path(folder / MANIFEST_NAME), exc_info=True)
+                fail(folder / MANIFEST_NAME, f"cannot read manifest ({_describe(exc)})")
         try:
-            folder = path.parent
-            if folder not in manifests:
-                manifests[folder] = load_manifest(folder)
             document = load_document(path, settings.max_file_bytes, manifests[folder])
         except DocumentError as exc:
-            report.errors.append(IngestError(path=str(path), error=str(exc)))
+            fail(path, str(exc))
+            failed_ids.add(path.stem)
             continue
         except OSError as exc:
-            report.errors.append(
-                IngestError(path=str(path), error=f"cannot read file ({exc.strerror or exc})")
-            )
+            fail(path, f"cannot read file ({exc.strerror or exc})")
+            failed_ids.add(path.stem)
+            continue
+        except Exception as exc:  # a parser bug on one file must not stop the ingest
+            logger.debug("loading %s", display_path(path), exc_info=True)
+            fail(path, f"cannot read file ({_describe(exc)})")
+            failed_ids.add(path.stem)
             continue
         if document.doc_id in seen:
-            report.errors.append(
-                IngestError(
-                    path=str(path),
-                    error=f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}",
-                )
-            )
+            fail(path, f"document id {document.doc_id!r} is already used by {seen[document.doc_id]}")
             continue
-        seen[document.doc_id] = str(path)
+        seen[document.doc_id] = display_path(path)
         documents.append(document)
-    return documents
+    return documents, failed_ids
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def ingest(
@@ -66,12 +112,17 @@ def ingest(
     embedder: SentenceTransformerEmbedder,
     prune: bool = False,
     progress: bool = False,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
-    """Bring the store in line with the documents under `paths` (and, with `prune`, drop all others)."""
+    """Bring the store in line with the documents under `paths` (and, with `prune`, drop all others).
+
+    Symbolic links leading out of a folder are skipped unless `follow_symlinks`. Files that fail are
+    listed in the report's `errors`; the others are ingested all the same.
+    """
     started = time.perf_counter()
     report = IngestReport()
     paths = list(paths)
-    documents = load_documents(paths, settings, report, progress)
+    documents, failed_ids = _load_documents(paths, settings, report, progress, follow_symlinks)
     with store.writer_lock():
         stored_ids = store.chunk_ids_by_document()
         records = store.document_records()
@@ -93,7 +144,7 @@ def ingest(
                 else report.added_documents
             ).append(document.doc_id)
             changed.append((document, chunks))
-        kept = {d.doc_id for d in documents} | {Path(e.path).stem for e in report.errors}
+        kept = {d.doc_id for d in documents} | failed_ids
         removed = sorted((set(stored_ids) | set(records)) - kept) if prune else []
         if not changed and not removed:
             report.seconds = time.perf_counter() - started

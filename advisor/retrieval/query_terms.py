@@ -11,6 +11,8 @@ import numpy as np
 from advisor.retrieval.bm25_index import BM25Index
 from advisor.text import STOPWORDS, stem, tokens_of, words
 
+_RARE_ZIPF = 3.2  # Zipf frequency below which a word is rare in English (about once per 600,000 words)
+
 
 class QueryTerms:
     """Topic-word analysis over the document frequencies of a BM25 index."""
@@ -45,6 +47,25 @@ class QueryTerms:
     def specific_terms(self, text: str) -> frozenset[str]:
         """The stemmed terms of `text` other than the corpus's topic words: what it is specifically about."""
         return frozenset(t for t in tokens_of(text) if self.index.share_of_chunks_with(t) <= self.limit)
+
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of `text`, as written, that no chunk holds and that are rare in English ("burnout",
+        "W2"): a topic the documents do not cover. Everyday words the documents happen not to use ("posting",
+        "count") say nothing about coverage."""
+        from wordfreq import zipf_frequency
+
+        found = []
+        for word in words(text):
+            terms = tokens_of(word)
+            if terms and all(self.index.doc_freq.get(t, 0) == 0 for t in terms) \
+                    and zipf_frequency(word, "en") < _RARE_ZIPF:
+                found.append(word)
+        return found
+
+    def mentions(self, phrase: str) -> bool:
+        """Whether some chunk holds every term of `phrase` (the corpus mentions it)."""
+        terms = tokens_of(phrase)
+        return bool(terms) and all(self.index.doc_freq.get(t, 0) > 0 for t in terms)
 
     def term_weights(self, text: str) -> dict[str, float]:
         """The corpus IDF of each (stemmed) term of `text`: rare words say more about what is asked."""

@@ -22,7 +22,9 @@ import numpy as np
 from advisor.models import Chunk, Document, SourceInfo
 from advisor.settings import Settings
 
-_META_ID = "__index_meta__"
+# The store's own record among the document records. Document ids are file names without their suffix,
+# and a file name never holds "/", so no document can take this id.
+_META_ID = "index/meta"
 _PAGE_SIZE = 5000
 
 
@@ -291,7 +293,8 @@ class ChunkStore:
     @_gated
     def get_document(self, doc_id: str) -> Document | None:
         got = self.documents.get(ids=[doc_id], include=["metadatas", "documents"])
-        if not got["ids"] or doc_id == _META_ID:
+        # (a store written before the meta record moved to `_META_ID` still holds one as "__index_meta__")
+        if not got["ids"] or doc_id == _META_ID or got["metadatas"][0].get("kind") != "document":
             return None
         meta, text = got["metadatas"][0], got["documents"][0]
         return Document(
@@ -347,6 +350,8 @@ def _chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    if chunk.roles:
+        meta["roles"] = chunk.roles
     return meta
 
 
@@ -360,4 +365,5 @@ def _chunk_from(chunk_id: str, meta: dict[str, Any], text: str) -> Chunk:
         start=int(meta["start"]),
         end=int(meta["end"]),
         page=int(meta["page"]) if meta.get("page") is not None else None,
+        roles=str(meta.get("roles") or ""),
     )

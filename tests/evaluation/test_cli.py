@@ -96,7 +96,41 @@ def test_eval_compare_writes_json_markdown_and_chart(env: dict[str, str], tmp_pa
     assert "REPORT_comparison.png" in report
 
 
-def _write(folder: Path, rows: list[dict]) -> Path:
-    path = folder / "questions.jsonl"
+USERS = [
+    {"id": "hi", "category": "small_talk", "turns": ["hi!"], "expected_sources": [], "key_facts": [],
+     "should_refuse": False},
+    {"id": "w2", "category": "near_domain", "turns": ["are medical directors usually W2 or 1099?"],
+     "expected_sources": [], "key_facts": [], "should_refuse": False},
+    dict(QUESTIONS[0], id="u-years", turns=["is 8 yrs of practice enough to apply?"]),
+]
+
+
+def test_eval_of_several_sets_writes_a_report_per_set_and_the_answers(env: dict[str, str],
+                                                                      tmp_path: Path) -> None:
+    assert invoke(env, "ingest", "-q").exit_code == 0  # unchanged documents: a no-op after the test above
+    shipped = _write(tmp_path, QUESTIONS)
+    users = _write(tmp_path, USERS, "questions_users.jsonl")
+    out = tmp_path / "out"
+    result = invoke(env, "eval", "-q", "--questions", str(shipped), "--questions", str(users),
+                    "--md", str(out / "REPORT.md"), "--json", str(out / "report.json"),
+                    "--answers-md", str(out / "ANSWERS.md"))
+    assert result.exit_code == 0, result.output
+    assert "shipped set" in result.output and "users set" in result.output
+    assert "Small talk answered" in result.output
+    report = json.loads((out / "report_users.json").read_text())
+    assert report["summary"]["config"]["question_set"] == "users"
+    rows = {row["id"]: row for row in report["questions"]}
+    assert {"coverage", "act", "first_sentence"} <= set(rows["hi"])
+    assert rows["hi"]["small_talk_right"] is not None and rows["w2"]["near_domain_right"] is not None
+    assert rows["u-years"]["lead_fact"] is not None and rows["u-years"]["filler"] is not None
+    assert json.loads((out / "report.json").read_text())["summary"]["config"]["question_set"] == "shipped"
+    assert (out / "REPORT_users.md").read_text().startswith("# Evaluation report: users set")
+    answers = (out / "ANSWERS.md").read_text()
+    assert answers.startswith("# Representative answers") and "6 questions from" in answers
+    assert all(f"`{qid}`" in answers for qid in ("years", "safety", "dose", "hi", "w2", "u-years"))
+
+
+def _write(folder: Path, rows: list[dict], name: str = "questions.jsonl") -> Path:
+    path = folder / name
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return path

@@ -70,6 +70,11 @@ BAD_ROWS: list[tuple[object, str]] = [
     (good(should_refuse=True), "should be refused has empty expected_sources"),
     (good(expected_sources=[], evidence=[]), "needs expected_sources"),
     (good(key_facts=[]), "needs key_facts"),
+    (dict(good(category="near_domain", expected_sources=[], key_facts=[], evidence=[]), should_refuse=True),
+     "a near_domain question has should_refuse false"),
+    (good(category="near_domain", evidence=[]), "a near_domain question has empty expected_sources"),
+    (good(category="small_talk", expected_sources=[], evidence=[]), "a small_talk question has empty"),
+    (good(category="small_talk", expected_sources=[], key_facts=[]), "a small_talk question has empty"),
 ]
 
 
@@ -80,6 +85,17 @@ def test_each_error_names_the_line(tmp_path: Path, row: object, message: str) ->
         load_questions(path, CORPUS)
     assert "questions.jsonl:2" in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_near_domain_and_small_talk_questions_load(tmp_path: Path) -> None:
+    near = {"id": "n1", "category": "near_domain", "turns": ["Do medical directors still see patients?"],
+            "expected_sources": [], "key_facts": [], "evidence": [], "should_refuse": False}
+    talk = {"id": "s1", "category": "small_talk", "turns": ["Which skills first?", "thanks, that helps"],
+            "expected_sources": [], "key_facts": [], "should_refuse": False}
+    questions = load_questions(write(tmp_path, good(), near, talk), CORPUS)
+    assert [(q.category, q.answerable) for q in questions] == [
+        ("factual", True), ("near_domain", False), ("small_talk", False)]
+    assert questions[2].question == "thanks, that helps" and not questions[2].should_refuse
 
 
 def test_duplicate_ids_missing_files_and_empty_files(tmp_path: Path) -> None:
@@ -93,8 +109,8 @@ def test_duplicate_ids_missing_files_and_empty_files(tmp_path: Path) -> None:
         load_questions(write(tmp_path, good()), tmp_path / "no-corpus")
 
 
-def test_the_default_question_file_is_read_from_the_working_directory(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_default_question_file_is_read_from_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # not a checkout: no evals/questions.jsonl here
     with pytest.raises(QuestionSetError) as caught:
         load_questions(corpus_dir=CORPUS)
@@ -141,3 +157,30 @@ def test_shipped_set_holds_the_issue_s_follow_ups(shipped: list) -> None:
     assert "insurance" in government.turns[0].lower()
     refused_adversarial = [q for q in shipped if q.category == "adversarial" and q.should_refuse]
     assert len(refused_adversarial) >= 4
+
+
+# ---- the users' set --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def users() -> list:
+    return load_questions(PROJECT_ROOT / "evals" / "questions_users.jsonl", CORPUS)
+
+
+def test_users_set_loads_with_its_categories(users: list) -> None:
+    counts = Counter(q.category for q in users)
+    assert len(users) == 72
+    assert counts == {"factual": 31, "multi_hop": 6, "follow_up": 9, "near_domain": 10, "small_talk": 8,
+                      "out_of_scope": 5, "adversarial": 3}
+    assert sum(q.answerable for q in users) == 46
+    assert all(not q.should_refuse and not q.key_facts for q in users
+               if q.category in ("near_domain", "small_talk"))
+    assert any(len(q.turns) == 2 for q in users if q.category == "small_talk")  # thanks after an answer
+
+
+def test_users_answerable_questions_are_grounded(users: list) -> None:
+    corpus = load_corpus_texts(CORPUS)
+    for q in users:
+        if not q.answerable:
+            continue
+        assert q.evidence, f"{q.id} has no evidence"
+        for group in q.key_facts:
+            assert any(phrase_in(p, corpus[d][1]) for p in group for d in q.expected_sources), (q.id, group)

@@ -127,7 +127,7 @@ class AdvisorServer:
         self.port = port or free_port()
         self.env = env
         self.log_path = log_path
-        self.command = command or [sys.executable, "-m", "uvicorn", "advisor.api.app:app_from_env",
+        self.command = command or [sys.executable, "-m", "uvicorn", "advisor.server:app_from_env",
                                    "--factory", "--host", "127.0.0.1", "--port", str(self.port),
                                    "--log-level", "warning"]
         self.process: subprocess.Popen | None = None

@@ -12,6 +12,8 @@ from advisor.settings import Settings
 from tests.integration.conftest import run_cli, unique_collection
 from tests.integration.services import ChromaServer
 
+pytestmark = pytest.mark.slow  # a Chroma server
+
 QUESTIONS = [
     "How many years of clinical experience do I need before becoming a medical director?",
     "Do I need an MBA to become a medical director?",

@@ -20,6 +20,8 @@ from advisor.models import Answer, Citation
 from tests.integration.conftest import PROJECT_ROOT
 from tests.integration.services import PostgresServer
 
+pytestmark = pytest.mark.slow  # PostgreSQL (and processes sharing one database)
+
 CITATION = Citation(n=1, doc_id="career-as-medical-director", title="A Career as a Medical Director",
                     section="Duties", snippet="oversee clinical operations", start=10, end=37,
                     chunk_id="abc123", page=None)

@@ -16,6 +16,8 @@ import pytest
 from tests.integration.conftest import PROJECT_ROOT, run_cli, unique_collection
 from tests.integration.services import ChromaServer
 
+pytestmark = pytest.mark.slow  # processes sharing a store, a Chroma server
+
 NEW_DOCUMENT = (
     "Quillbrook fellowship for physician executives\n\n"
     "The Quillbrook fellowship is a one-year programme in which practising physicians shadow a chief "

@@ -15,6 +15,8 @@ from advisor.settings import Settings
 from tests.conftest import CORPUS_DIR
 from tests.integration.test_chroma_server import QUESTIONS
 
+pytestmark = pytest.mark.slow  # an ONNX export of the model
+
 
 @pytest.fixture(scope="module")
 def onnx_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

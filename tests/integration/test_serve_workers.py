@@ -21,6 +21,8 @@ from tests.integration.services import AdvisorServer, ChromaServer, free_port
 from tests.integration.test_conversation_db import _fresh_postgres_db
 from tests.integration.test_shared_api import FOLLOW_UP, KEY_A, KEY_B, QUESTION, call, shared_env
 
+pytestmark = pytest.mark.slow  # `advisor serve --workers`, a Chroma server and PostgreSQL
+
 WORKERS = 2
 REQUESTS = 16
 

@@ -18,6 +18,8 @@ from advisor.service import Advisor
 from tests.integration.services import AdvisorServer, ChromaServer
 from tests.integration.test_conversation_db import _fresh_postgres_db
 
+pytestmark = pytest.mark.slow  # servers in subprocesses, a Chroma server and PostgreSQL
+
 KEY_A, KEY_B = "integration-key-a", "integration-key-b"
 QUESTION = "How many years of clinical experience do I need before becoming a medical director?"
 FOLLOW_UP = "And do I need an MBA for it?"

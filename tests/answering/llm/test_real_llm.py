@@ -17,6 +17,8 @@ from advisor.service import Advisor
 from tests.answering.llm.conftest import real_llm_settings
 from tests.answering.llm.test_answerer import QUESTION, check_citations, streamed
 
+pytestmark = pytest.mark.slow  # llama.cpp running the real GGUF model
+
 
 def test_openai_answerer_answers_with_verbatim_citations(llm_advisor: Advisor):
     answer = llm_advisor.ask(QUESTION)
