@@ -14,11 +14,11 @@ from advisor.answering.cache import AnswerCache
 from advisor.answering.conversation import condense_question, is_follow_up, plain_question, without_connective
 from advisor.answering.dialogue import SmallTalk, small_talk, without_pleasantries
 from advisor.answering.evidence import SentenceScorer, candidates_of, scored_texts
-from advisor.answering.planning import AnswerPlan, plan_answer
+from advisor.answering.planning import READINESS_QUERY, AnswerPlan, asks_readiness, plan_answer
 from advisor.answering.question import acronyms_in, analyse, is_acronym, normalise
 from advisor.answering.registry import make_answerer
 from advisor.answering.scope import ScopeGuard
-from advisor.answering.situation import situation_of
+from advisor.answering.situation import Situation, situation_of
 from advisor.ingestion.pipeline import ingest
 from advisor.models import (
     Answer,
@@ -65,6 +65,7 @@ class _Question:
     retriever: RetrieverName
     standalone: str = ""  # a follow-up made standalone with the conversation
     search: str = ""  # the standalone question with acronyms the documents never use spelled out
+    situation: Situation = field(default_factory=Situation)  # what the asker said about themselves
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -231,6 +232,7 @@ class Advisor:
         text = normalise(without_pleasantries(text))
         q = _Question(asked.strip(), text, is_follow_up(text, history), name, mode, standalone=text)
         q.search = self._spelled_out(text)
+        q.situation = situation_of([*(t.content for t in history if t.role == "user"), text])
         refusal = self._refusal_before_retrieval(q)
         if refusal is not None:
             yield from self._refuse(q, refusal, act="off_topic" if refusal == "out_of_scope" else None)
@@ -292,6 +294,9 @@ class Advisor:
         if q.follow_up:
             topical = f"{without_connective(q.text)} {self.index.terms.topic_words(q.standalone)}"
             extra = self.retrieve(topical, q.retriever, k=2)
+        if q.situation.known and asks_readiness(q.text):  # find the requirement to set beside the situation
+            extra += [h for h in self.retrieve(READINESS_QUERY, q.retriever, k=2)
+                      if h.chunk.chunk_id not in {e.chunk.chunk_id for e in extra}]
         retrieved = self.index.with_context(hits, extra)
         q.timings["retrieve"] = (time.perf_counter() - t) * 1000
         return _Retrieval(hits, extra, retrieved)
@@ -314,7 +319,7 @@ class Advisor:
         terms = self.index.terms
         focus_source = q.text if q.follow_up else q.standalone
         subject_terms = terms.specific_terms(focus_source)
-        situation = situation_of([*(t.content for t in history if t.role == "user"), q.text])
+        situation = q.situation
         return AnswerRequest(
             question=q.text,
             standalone_question=q.standalone,

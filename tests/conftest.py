@@ -38,6 +38,7 @@ SLOW_PATHS = (
     "tests/api/test_serve.py",  # `advisor serve` in a subprocess
     "tests/web/test_chat_ui.py",  # Chromium
     "tests/web/test_widget.py",  # Chromium
+    "tests/cli/test_core.py",  # `advisor` in subprocesses, each loading the model (about a minute in all)
     "tests/evaluation/test_floors.py",  # the whole shipped question set
     "tests/evaluation/test_cli.py",  # `advisor eval` end to end
 )

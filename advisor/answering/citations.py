@@ -63,6 +63,11 @@ class NumberedContext:
     def __len__(self) -> int:
         return len(self.units)
 
+    def number_of(self, chunk_id: str, start: int) -> int | None:
+        """The number of the context unit of chunk `chunk_id` starting at `start`, if it is in the context."""
+        found = (u.number for u in self.units if u.chunk.chunk_id == chunk_id and u.unit.start == start)
+        return next(found, None)
+
     def get(self, number: int) -> ContextUnit | None:
         return self.units[number - 1] if 1 <= number <= len(self.units) else None
 

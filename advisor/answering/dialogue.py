@@ -35,7 +35,8 @@ _CAPABILITIES = re.compile(
     r"how\s+can\s+you\s+help(?:\s+me)?|help\s+me\s+out|i\s+need\s+(?:some\s+)?help)\b",
     re.I,
 )
-_SELF = re.compile(r"^[\s,.!]*(?:i'?m|i\s+am|i'?ve|i\s+have|i\s+was|i\s+work|i\s+just|my|as\s+an?|been)\b", re.I)
+_SELF = re.compile(r"^[\s,.!]*(?:i'?m|i\s+am|i'?ve|i\s+have|i\s+was|i\s+work|i\s+just|my|as\s+an?|been)\b",
+                   re.I)
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
 

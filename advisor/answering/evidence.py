@@ -131,8 +131,8 @@ class SentenceScorer:
         return result
 
     def scores(self, candidates: list[Candidate], request: AnswerRequest) -> tuple[np.ndarray, np.ndarray]:
-        """Each unit's relevance plus the rank of its chunk (set on the candidates too), and the units' pairwise
-        similarity."""
+        """Each unit's relevance plus the rank of its chunk (set on the candidates too), and the units'
+        pairwise similarity."""
         relevance, similarity = self.relevance(candidates, request)
         ranks = np.array([2.0 / (c.chunk_rank + 1) for c in candidates])  # 1.0 for the best chunk
         scores = relevance + self.tuning.unit_weights.rank * ranks

@@ -112,7 +112,8 @@ class ExtractiveAnswerer(Answerer):
 class _Picked:
     """The units picked so far, within the answer's limits, and how much each candidate would repeat them."""
 
-    def __init__(self, candidates: list[Candidate], similarity: np.ndarray, tuning: Tuning, limit: int) -> None:
+    def __init__(self, candidates: list[Candidate], similarity: np.ndarray, tuning: Tuning,
+                 limit: int) -> None:
         self.candidates = candidates
         self.similarity = similarity
         self.tuning = tuning

@@ -36,11 +36,20 @@ _COMPARES = re.compile(r"\b(?:better|worse|more|less|higher|lower|than|whereas|w
                        r"versus|vs\.?|rather|instead|differs?|difference)\b", re.I)
 _READINESS = re.compile(r"\b(?:enough|ready|qualif\w*|eligible|experience|years?|how\s+long|clinical\s+time|"
                         r"apply|too\s+(?:early|late|soon))\b", re.I)
+READINESS_QUERY = "years of clinical practice and experience required"
+"""What finds the articles' requirement when an asker who stated their situation asks if they are ready."""
+
+
+def asks_readiness(question: str) -> bool:
+    """Whether `question` asks if the asker is ready or has enough experience ("is 8 years enough?")."""
+    return bool(_READINESS.search(question))
+
+
 # words that ask, not what is asked about
-_SCAFFOLD = frozenset("""actually even really still ever usually typically generally exactly specifically basically
-    thing things stuff lol pls please quick ok okay anything something someone anyone people guys kinda sorta
-    better worth good bad need needs know say said mean means actual regular real normal standard one ones
-    side sides part parts""".split())
+_SCAFFOLD = frozenset("""actually even really still ever usually typically generally exactly specifically
+    basically thing things stuff lol pls please quick ok okay anything something someone anyone people guys
+    kinda sorta better worth good bad need needs know say said mean means actual regular real normal standard
+    one ones side sides part parts""".split())
 
 
 @dataclass
@@ -68,7 +77,8 @@ def plan_answer(request: AnswerRequest, candidates: list[Candidate], scores: np.
     if stating:
         plan.lead = max(stating, key=lambda i: scores[i])
         return _relate_situation(plan, candidates, scores, situation, request)
-    bonus = np.array([_ROLE_BONUS if c.role in _ROLE_FITS.get(analysis.type, ()) else 0.0 for c in candidates])
+    fits = _ROLE_FITS.get(analysis.type, ())
+    bonus = np.array([_ROLE_BONUS if c.role in fits else 0.0 for c in candidates])
     if analysis.type == "comparison" and len(analysis.sides) == 2:
         return _plan_comparison(plan, candidates, scores + bonus, request)
     unasked = _not_in_corpus(request, analysis)
@@ -190,7 +200,8 @@ def _names_side(candidate: Candidate, side: str, request: AnswerRequest) -> bool
     specific = [t for t in tokens_of(side) if t in request.subject_terms and t not in scaffold]
     if not specific and not expansions(side):
         return True
-    return _names(candidate, side) or (bool(specific) and set(specific) <= set(tokens_of(candidate.in_context)))
+    held = set(tokens_of(candidate.in_context))
+    return _names(candidate, side) or (bool(specific) and set(specific) <= held)
 
 
 def _relate_situation(plan: AnswerPlan, candidates: list[Candidate], scores: np.ndarray,
@@ -199,7 +210,8 @@ def _relate_situation(plan: AnswerPlan, candidates: list[Candidate], scores: np.
     usual range leads, with a note that puts the two facts side by side (never a verdict)."""
     if situation is None or not (situation.years_in_practice or situation.training):
         return plan
-    if plan.analysis.type not in ("yes_no", "advice", "open", "figure") or not _READINESS.search(_asking(request)):
+    readiness_type = plan.analysis.type in ("yes_no", "advice", "open", "figure")
+    if not readiness_type or not asks_readiness(_asking(request)):
         return plan
     ranged = [i for i, c in enumerate(candidates) if years_range(c.unit.text)]
     if not ranged:

@@ -23,7 +23,8 @@ _AUX = (r"is|are|am|was|were|do|does|did|can|could|should|would|will|has|have|ha
         r"doesn'?t|don'?t|won'?t|shall|may|might|must")
 _WHAT_IS = re.compile(r"^(?:so\s+|and\s+|but\s+|ok\s+)?(?:what|wat|wht)\s*(?:'s|s|\s+is|\s+are|\s+r)\s+"
                       r"(?:an?\s+|the\s+)?(?P<focus>.+?)\s*[?.!]*$", re.I)
-_STANDS_FOR = re.compile(r"\b(?:what|wat)\s+(?:does|do|is)\s+(?P<focus>.+?)\s+(?:stand\s+for|mean|refer\s+to)\b",
+_STANDS_FOR = re.compile(r"\b(?:what|wat)\s+(?:does|do|is)\s+(?P<focus>.+?)\s+"
+                         r"(?:stand\s+for|mean|refer\s+to)\b",
                          re.I)
 _DEFINE = re.compile(r"^(?:define|meaning\s+of|definition\s+of|tell\s+me\s+(?:more\s+)?about|"
                      r"explain)\s+(?:an?\s+|the\s+)?(?P<focus>.+?)\s*[?.!]*$", re.I)
@@ -37,7 +38,8 @@ _AND_ASK = re.compile(rf"\s+(?:and|but|or)\s+(?=(?:{_AUX}|how|what|which|why|whe
 _LIST = re.compile(r"^(?:what|which)\s+(?:are|r|kinds?\s+of|types?\s+of|sorts?\s+of)\b|\b(?:top|main|key|"
                    r"common|list(?:\s+of)?|kinds\s+of|types\s+of)\s+\w+|\blist\b|\bwhat\s+\w+\s+(?:are\s+there|"
                    r"exist)\b", re.I)
-_STEPS = re.compile(r"^(?:and\s+|so\s+|ok\s+)?(?:how\s+(?:do|can|should|would|could|might)\s+(?:i|you|one|we|a\s+\w+)|"
+_STEPS = re.compile(r"^(?:and\s+|so\s+|ok\s+)?(?:how\s+(?:do|can|should|would|could|might)\s+"
+                    r"(?:i|you|one|we|a\s+\w+)|"
                     r"how\s+to|what\s+(?:should|can|do|would)\s+i\s+do|what\s+(?:are\s+)?(?:the\s+)?steps|"
                     r"where\s+(?:do|can|should)\s+i|any\s+tips|tips\b|what'?s\s+the\s+(?:first|best)\s+(?:thing|step|way))",
                     re.I)
@@ -46,13 +48,15 @@ _ADVICE = re.compile(r"\b(?:should\s+i|am\s+i\s+(?:ready|qualified|eligible)|is\
                      r"do\s+i\s+(?:need|have|qualify)|would\s+i|could\s+i|can\s+i)\b", re.I)
 _MONEY = re.compile(r"\$|\b(?:salary|salaries|pay|pays|paid|earn|earns|compensation|income|ballpark|"
                     r"makes?\s+(?:per|a|each|in\s+a)\s+year)\b", re.I)
-_LIST_NOUNS = (r"duties|skills|steps|qualities|requirements|qualifications|certifications|certs|responsibilities|"
+_LIST_NOUNS = (r"duties|skills|steps|qualities|requirements|qualifications|certifications|certs|"
+               r"responsibilities|"
                r"types|kinds|options|parts|roles|settings|paths|ways|tips|degrees|areas|competencies|traits|"
                r"jobs|positions|organi[sz]ations|places|employers|things")
 _LIST_HEAD = re.compile(rf"^(?:and\s+|so\s+)?(?:what|which)\s*(?:'re|\s+are|\s+r)\s+(?:the\s+|some\s+)?"
                         rf"(?:\w+\s+){{0,2}}(?:{_LIST_NOUNS})\b", re.I)
 _DESCRIPTION = re.compile(r"\blike\s*[?.!]*$", re.I)  # "what is a typical day like?" asks for a description
-_DESCRIBE = re.compile(r"^(?:so\s+|and\s+)?(?:what|how)\s*(?:'s|s|\s+is|\s+are|\s+r|\s+does)\s+(?:an?\s+|the\s+)?"
+_DESCRIBE = re.compile(r"^(?:so\s+|and\s+)?(?:what|how)\s*(?:'s|s|\s+is|\s+are|\s+r|\s+does)\s+"
+                       r"(?:an?\s+|the\s+)?"
                        r"(?P<focus>[^?]{2,50}?)\s+(?:like|look\s+like)\b", re.I)
 _NOT_A_TERM = re.compile(r"^(?:the\s+)?(?:difference|best|point|role|job|pay|salary|process|path|way|"
                          r"requirements?|next\s+step)\b", re.I)
@@ -130,7 +134,8 @@ def _sides(text: str) -> tuple[str, ...]:
             a, b = _OR.split(part, maxsplit=1)
         else:
             continue
-        a_words = re.sub(r"^.*\b(?:between|is|a|an|the|what's|whats|which)\s+", "", a.strip(), flags=re.I).split()
+        a_words = re.sub(r"^.*\b(?:between|is|a|an|the|what's|whats|which)\s+", "", a.strip(),
+                         flags=re.I).split()
         b_words = re.split(r"\s+(?:for|as|to|in|at|which|when|if)\b|[,?.!]", b.strip(), maxsplit=1)[0].split()
         b_words = [w for w in b_words if w.lower() not in ("better", "best", "more", "only")]
         if a_words and b_words:

@@ -21,7 +21,8 @@ _SELF_YEARS = re.compile(
     rf"|(?:i'?m|i\s+am)\b[^.?!]{{0,60}}?\b(?:with|w/?|after|,)\s*){_NUMBER}\s*\+?\s*(?:years?|yrs?)\b",
     re.I,
 )
-_TRAINING = re.compile(r"\b(PGY-?\s?\d|intern(?:ship)?|resident|residency|fellow(?:ship)?|med(?:ical)?\s+student)\b",
+_TRAINING = re.compile(r"\b(PGY-?\s?\d|intern(?:ship)?|resident|residency|fellow(?:ship)?|"
+                       r"med(?:ical)?\s+student)\b",
                        re.I)
 _SPECIALTY = re.compile(
     r"\b(hospitalist|internist|surgeon|anesthesiologist|radiologist|pediatrician|psychiatrist|cardiologist|"
@@ -55,7 +56,8 @@ def situation_of(messages: Iterable[str]) -> Situation:
         if training and re.search(r"\b(?:i'?m|i\s+am|as\s+an?|currently)\b|PGY", message, re.I):
             situation = replace(situation, training=" ".join(training.group(1).split()))
         specialty = _SPECIALTY.search(message)
-        if specialty and re.search(r"\b(?:i'?m|i\s+am|as\s+an?|doc|physician|attending|here|in)\b", message, re.I):
+        about_me = re.search(r"\b(?:i'?m|i\s+am|as\s+an?|doc|physician|attending|here|in)\b", message, re.I)
+        if specialty and about_me:
             situation = replace(situation, specialty=specialty.group(1))
     return situation
 
@@ -66,8 +68,8 @@ def _self_years(message: str) -> float | None:
     if match is None:
         first_person = re.search(r"\b(?:i'?m|i\s+am|i'?ve|i\s+have|my)\b", message, re.I)
         match = _YEARS.search(message) if first_person else None
-        if match is None or not re.search(r"practi|experience|attending|clinical|post|out\s+of", match.group(0),
-                                          re.I):
+        practice = r"practi|experience|attending|clinical|post|out\s+of"
+        if match is None or not re.search(practice, match.group(0), re.I):
             return None
     return _number(match.group(1))
 

@@ -1,7 +1,10 @@
 """One JSON error shape for every failure: `{"error": {"code", "message", "request_id", "details"?}}`.
 
 The shape is also OpenAI-compatible (the `openai` client reads `error.message` and `error.code`).
-Nothing internal (stack traces, file paths, exception text) ever reaches a response.
+Nothing internal (stack traces, file paths, exception text) ever reaches a response. An answerer whose LLM
+failed (`AnswererUnavailableError`, raised with `llm_fallback="error"`) is a 503 `answerer_unavailable` with
+`Retry-After`; its message is written for users. A stream that has begun reports errors as an `error` event
+with the same body (`error_event_body`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from advisor.answering.base import AnswererUnavailableError
 from advisor.api.logs import current_request_id
 
 log = logging.getLogger("advisor.api")
@@ -24,6 +28,9 @@ _STATUS_CODES = {
     409: "conflict", 413: "request_too_large", 415: "unsupported_media_type", 422: "validation_error",
     429: "rate_limited", 500: "internal_error", 503: "not_ready",
 }
+_DESCRIPTIONS = {**_STATUS_CODES, 503: "not_ready (still starting) or answerer_unavailable (the LLM failed)"}
+ANSWERER_RETRY_AFTER_SECONDS = 30
+"""What a 503 `answerer_unavailable` suggests waiting: an LLM server restarting, or a model loading."""
 
 
 class ErrorDetail(BaseModel):
@@ -65,6 +72,25 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+def answerer_unavailable(exc: AnswererUnavailableError) -> APIError:
+    """The 503 `answerer_unavailable` for an answerer whose backend failed (its message is safe to show)."""
+    return APIError(503, "answerer_unavailable", str(exc) or "The answering model is unavailable.",
+                    {"Retry-After": str(ANSWERER_RETRY_AFTER_SECONDS)})
+
+
+def error_event_body(exc: Exception) -> dict[str, Any]:
+    """The `{"error": {...}}` body of the `error` event that ends a stream which failed after it began:
+    an APIError or an unavailable answerer as themselves, anything else (logged here) as `internal_error`."""
+    if isinstance(exc, AnswererUnavailableError):
+        exc = answerer_unavailable(exc)
+    if isinstance(exc, APIError):
+        code, message = exc.code, exc.message
+    else:
+        log.error("streamed answer failed", exc_info=exc)
+        code, message = "internal_error", "Something went wrong on our side."
+    return {"error": {"code": code, "message": message, "request_id": current_request_id()}}
+
+
 def internal_error_response() -> JSONResponse:
     return error_response(500, "internal_error",
                           "Something went wrong on our side. Quote the request id if you report it.")
@@ -72,13 +98,20 @@ def internal_error_response() -> JSONResponse:
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the given error statuses with the shared shape."""
-    return {status: {"model": ErrorResponse, "description": _STATUS_CODES.get(status, "error")}
+    return {status: {"model": ErrorResponse, "description": _DESCRIPTIONS.get(status, "error")}
             for status in statuses}
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, APIError)
     return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+async def _answerer_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AnswererUnavailableError)
+    log.warning("the answerer is unavailable: %s", exc)
+    error = answerer_unavailable(exc)
+    return error_response(error.status, error.code, error.message, error.headers)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -108,6 +141,7 @@ async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(APIError, _api_error)
+    app.add_exception_handler(AnswererUnavailableError, _answerer_unavailable)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unhandled)

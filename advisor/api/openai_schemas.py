@@ -1,7 +1,8 @@
 """Bodies of the OpenAI-compatible routes (the subset the official `openai` client sends and reads).
 
-Besides the standard fields, responses carry `citations` (and `refused`): on the completion and on each
-choice; in a stream, on the final chunk.
+Besides the standard fields, responses carry `citations` (on the completion and on each choice), and
+`refused`, `coverage` and `act` (on the completion); in a stream, all of them on the final chunk. The
+official `openai` client ignores fields it does not know and keeps them in `model_extra`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.api.schemas import CitationOut
+from advisor.api.schemas import ACT_DESCRIPTION, COVERAGE_DESCRIPTION, CitationOut
+from advisor.models import Coverage, DialogueAct
 
 MODEL_ID = "advisor"
 
@@ -93,3 +95,5 @@ class ChatCompletion(BaseModel):
     usage: Usage
     citations: list[CitationOut] = Field(default_factory=list)
     refused: bool = False
+    coverage: Coverage | None = Field(None, description=COVERAGE_DESCRIPTION)
+    act: DialogueAct = Field("career", description=ACT_DESCRIPTION)

@@ -8,7 +8,19 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.conversations import FeedbackRecord, MessageRecord
-from advisor.models import Citation, RefusalReason, Role
+from advisor.models import Citation, Coverage, DialogueAct, RefusalReason, Role
+
+COVERAGE_DESCRIPTION = (
+    "How much of what was asked the articles answer: `full` all of it; `partial` related points only (the "
+    "answer then opens with \"The articles don't cover …\"); `none` nothing (a refusal, `refusal_reason` "
+    "`out_of_scope`). Null when no article was consulted: small talk, and refusals of clinical questions, "
+    "attempts to change the rules and empty messages."
+)
+ACT_DESCRIPTION = (
+    "What the message was: `career` (a career question), small talk answered with a friendly reply and no "
+    "citations (`greeting`, `thanks`, `capabilities`), or what is refused (`clinical`, `off_topic`, "
+    "`injection`, `empty`)."
+)
 
 
 def sse_response(description: str, events: list[str]) -> dict[int | str, dict[str, Any]]:
@@ -48,6 +60,8 @@ class ChatResponse(BaseModel):
     answer: str
     refused: bool
     refusal_reason: RefusalReason | None = None
+    coverage: Coverage | None = Field(description=COVERAGE_DESCRIPTION)
+    act: DialogueAct = Field(description=ACT_DESCRIPTION)
     citations: list[CitationOut]
 
 
@@ -58,13 +72,20 @@ class MessageOut(BaseModel):
     citations: list[CitationOut] = Field(default_factory=list)
     refused: bool = False
     refusal_reason: RefusalReason | None = None
+    coverage: Coverage | None = Field(
+        None, description=f"{COVERAGE_DESCRIPTION} Null for user messages and for answers stored before "
+                          "the field existed.")
+    act: DialogueAct | None = Field(
+        None, description=f"{ACT_DESCRIPTION} Null for user messages and for answers stored before the field "
+                          "existed.")
     created_at: datetime
 
     @classmethod
     def of(cls, record: MessageRecord) -> MessageOut:
         return cls(id=record.id, role=record.role, content=record.content,
                    citations=[CitationOut.of(c) for c in record.citations], refused=record.refused,
-                   refusal_reason=record.refusal_reason, created_at=record.created_at)
+                   refusal_reason=record.refusal_reason, coverage=record.coverage, act=record.act,
+                   created_at=record.created_at)
 
 
 class ConversationOut(BaseModel):

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
@@ -23,7 +23,7 @@ from sqlalchemy.pool import StaticPool
 
 from advisor.coalesce import Coalescer
 from advisor.conversations.schema import conversations, create_schema, feedback, messages
-from advisor.models import Answer, Citation, RefusalReason, Role, Turn
+from advisor.models import Answer, Citation, Coverage, DialogueAct, RefusalReason, Role, Turn
 
 Rating = Literal["up", "down"]
 _APPEND_ATTEMPTS = 8  # concurrent appends to one conversation from several worker processes
@@ -40,7 +40,8 @@ class ConversationRecord(BaseModel):
 
 
 class MessageRecord(BaseModel):
-    """A stored message; assistant messages carry the citations of their answer."""
+    """A stored message; assistant messages carry the citations, coverage and dialogue act of their answer
+    (coverage and act are None for user messages and for answers stored before they were recorded)."""
 
     id: str
     conversation_id: str
@@ -49,6 +50,8 @@ class MessageRecord(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     refused: bool = False
     refusal_reason: RefusalReason | None = None
+    coverage: Coverage | None = None
+    act: DialogueAct | None = None
     created_at: datetime
 
 
@@ -71,6 +74,8 @@ class NewMessage(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     refused: bool = False
     refusal_reason: RefusalReason | None = None
+    coverage: Coverage | None = None
+    act: DialogueAct | None = None
 
 
 class ConversationNotFoundError(LookupError):
@@ -228,11 +233,11 @@ class ConversationStore:
 
     def append_message(self, conversation_id: str, role: Role, content: str,
                        citations: Sequence[Citation] = (), refused: bool = False,
-                       refusal_reason: RefusalReason | None = None,
-                       owner: str | None = None) -> MessageRecord:
+                       refusal_reason: RefusalReason | None = None, coverage: Coverage | None = None,
+                       act: DialogueAct | None = None, owner: str | None = None) -> MessageRecord:
         """Append one message. Raises ConversationNotFoundError."""
         message = NewMessage(role=role, content=content, citations=list(citations), refused=refused,
-                             refusal_reason=refusal_reason)
+                             refusal_reason=refusal_reason, coverage=coverage, act=act)
         return self.append_messages(conversation_id, [message], owner)[0]
 
     def record_exchange(self, conversation_id: str, question: str, answer: Answer,
@@ -313,7 +318,8 @@ class ConversationStore:
 def _exchange(question: str, answer: Answer) -> list[NewMessage]:
     return [NewMessage(role="user", content=question),
             NewMessage(role="assistant", content=answer.text, citations=answer.citations,
-                       refused=answer.refused, refusal_reason=answer.refusal_reason)]
+                       refused=answer.refused, refusal_reason=answer.refusal_reason, coverage=answer.coverage,
+                       act=answer.act)]
 
 
 def _message_rows(conversation_id: str, new: Sequence[NewMessage], after_seq: int,
@@ -322,7 +328,8 @@ def _message_rows(conversation_id: str, new: Sequence[NewMessage], after_seq: in
     return [{"id": str(uuid.uuid4()), "conversation_id": conversation_id, "seq": after_seq + offset,
              "role": message.role, "content": message.content,
              "citations": [c.model_dump(mode="json") for c in message.citations],
-             "refused": message.refused, "refusal_reason": message.refusal_reason, "created_at": now}
+             "refused": message.refused, "refusal_reason": message.refusal_reason,
+             "coverage": message.coverage, "act": message.act, "created_at": now}
             for offset, message in enumerate(new, start=1)]
 
 
@@ -335,4 +342,15 @@ def _message(row: Any) -> MessageRecord:
     return MessageRecord(id=row["id"], conversation_id=row["conversation_id"], role=row["role"],
                          content=row["content"], citations=[Citation(**c) for c in row["citations"] or []],
                          refused=bool(row["refused"]), refusal_reason=row["refusal_reason"],
+                         coverage=_known(row["coverage"], _COVERAGES), act=_known(row["act"], _ACTS),
                          created_at=_utc(row["created_at"]))
+
+
+_COVERAGES: frozenset[str] = frozenset(get_args(Coverage))
+_ACTS: frozenset[str] = frozenset(get_args(DialogueAct))
+
+
+def _known(value: str | None, known: frozenset[str]) -> Any:
+    """A stored label this version knows, else None: a database shared with a newer version may hold
+    values added since, and reading a conversation must not fail on them."""
+    return value if value in known else None

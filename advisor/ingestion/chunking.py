@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from advisor.models import Chunk, Document
 from advisor.ingestion.roles import encode_roles, unit_roles
+from advisor.models import Chunk, Document
 from advisor.text import is_list_item
 
 _HEADING_END = re.compile(r"[.!,;:]$")

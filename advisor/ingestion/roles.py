@@ -47,11 +47,10 @@ and read back with `decode_roles`, which rejects malformed input with ValueError
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
-
-import regex as re
 
 from advisor.text import answer_units, figure_tokens, split_units
 
@@ -70,7 +69,18 @@ class UnitRole:
     list_heading: str = ""
 
 
-_I = re.IGNORECASE
+# Most patterns are written in lower case and run on the lower-cased unit: without IGNORECASE, Python's
+# regular expressions scan large alternations several times faster. The few that read capitals (acronyms,
+# names, "Label:") run on the unit as written.
+_UPPER_LITERAL = re.compile(r"(?<!\\)[A-Z]")
+
+
+def _lc(pattern: str) -> re.Pattern[str]:
+    """A pattern for lower-cased text; it must not hold an upper-case letter (other than an escape)."""
+    if _UPPER_LITERAL.search(pattern.replace("\\\\", "")):
+        raise ValueError(f"upper-case letter in a lower-case pattern: {pattern[:60]!r}")
+    return re.compile(pattern)
+
 
 # ---- shared vocabularies -------------------------------------------------------------------------------
 
@@ -101,8 +111,9 @@ _DESTINATION = (
 )
 
 # Concrete career content: things a physician can act on or look up. Topic words shared by every sentence
-# of the domain (and by its rhetoric) are deliberately absent.
-_CONCRETE = re.compile(
+# of the domain and by its rhetoric (medical, director, healthcare, career, leadership, physician, patient,
+# clinical, hospital) are deliberately absent.
+_CONCRETE = _lc(
     r"\b(?:committees?|board(?:s| certifi\w*)?|certif\w*|credential\w*|degrees?|master'?s|mba|mha|mph|"
     r"fellowships?|residen(?:cy|cies|ts?)|chief resident|licen[sc]\w*|mentor\w*|network(?:s|ing)?|"
     r"r[ée]sum[ée]s?|cvs?|curriculum vitae|interviews?|contracts?|negotiat\w*|salar\w*|compensation|"
@@ -112,114 +123,36 @@ _CONCRETE = re.compile(
     r"titles?|titled|listings?|chairs?|section chief|projects?|workshops?|courses?|seminars?|coaching|"
     r"utilization|insur\w*|payers?|pharma\w*|biotech|data|metrics?|dashboards?|stakeholders?|staffing|"
     r"schedul\w*|recruit\w*|risk|value-based|associations?|societ(?:y|ies)|conferences?|research|"
-    r"trials?|apprentic\w*|associate|assistant|departments?|bylaws|credentialing|privileg\w*|"
-    r"utilization review|case management|prior authori[sz]ation|telemedicine|consult\w*|nonprofits?|"
-    r"facilit(?:y|ies)|nursing homes?|hospices?|health systems?|health plans?|"
-    r"government|agenc(?:y|ies)|universit(?:y|ies)|academic|long-term care|payment models?)\b",
-    _I,
+    r"trials?|apprentic\w*|associate|assistant|departments?|bylaws|privileg\w*|case management|"
+    r"prior authori[sz]ation|telemedicine|consult\w*|nonprofits?|facilit(?:y|ies)|nursing homes?|"
+    r"hospices?|health systems?|health plans?|government|agenc(?:y|ies)|universit(?:y|ies)|academic|"
+    r"long-term care|payment models?)\b"
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b")
-# A named role or body: two or more capitalised words not opening the sentence ("Regional Medical
-# Director", "Joint Commission"), other than the generic "Medical Director(s)".
+# A named role or body: two or more capitalised words inside the sentence ("Regional Medical Director",
+# "Joint Commission"), other than the generic "Medical Director(s)".
 _PROPER = re.compile(r"(?<=[a-z,;(] )(?:[A-Z][\w’'&-]+ (?:(?:of|for|and|&) )?){1,4}[A-Z][\w’'&-]+")
-_GENERIC_PROPER = re.compile(r"^(?:the )?(?:medical directors?|healthcare directors?)$", _I)
+_GENERIC_PROPER = _lc(r"^(?:the )?(?:medical directors?|healthcare directors?)$")
 
-_YOU = re.compile(r"\b(?:you|your|yours|yourself|yourselves|you'?re|you’re|you'?ve|you’ve|you'?ll|you’ll|"
-                  r"you'?d|you’d)\b", _I)
-_MOTIVATION = re.compile(
+_YOU = _lc(r"\b(?:you|your|yours|yourself|yourselves|you'?re|you’re|you'?ve|you’ve|you'?ll|you’ll|you'?d|you’d)\b")
+_MOTIVATION = _lc(
     r"\b(?:passions?|passionate|journey|dreams?|calling|leap|fire|difference|fulfilling|rewarding|exciting|"
     r"impactful|adventure|reins|destiny|ready|serious|amazing|incredible|inspir\w*|thrive|unleash|potential|"
-    r"sights|proud|deserve|empower\w*|purpose|imposter|brave|courage|bold|excited|shine)\b",
-    _I,
+    r"sights|proud|deserve|empower\w*|purpose|imposter|brave|courage|bold|excited|shine)\b"
 )
-_METAPHOR = re.compile(
+_PROMOTION = _lc(
+    r"\b(?:passion|passions|passionate|fulfilling|rewarding|dream|dreams|calling|journey|exciting|impactful|"
+    r"adventure|inspiring|destiny|thrilling)\b"
+)
+_METAPHOR = _lc(
     r"\b(?:bag|toolkit|toolbox|tool belt|arsenal|secret sauce|recipe for|playbook|superpower|north star|"
-    r"game plan|muscle)s?\b",
-    _I,
+    r"game plan|muscle)s?\b"
 )
 
 # ---- instruction ------------------------------------------------------------------------------------------
 
-_INSTRUCTION = [
-    re.compile(
-        r"\b(?:ignore|disregard|forget|overrides?|overriding|supersedes?|bypass|skip|"
-        r"(?:do not|don'?t|stop) (?:follow|obey)(?:ing)?)\b"
-        r"[^.!?]{0,60}\b(?:instructions?|prompts?|rules|guidelines|directives|system messages?|"
-        r"programming|guardrails|safety (?:rules|filters)|(?:the )?user'?s? (?:question|request|query)|"
-        r"everything (?:above|before|else|you (?:were|have been) told)|(?:all|any) (?:of the )?(?:above|prior|"
-        r"previous|earlier))\b",
-        _I,
-    ),
-    re.compile(r"\b(?:system|developer|hidden|initial|original|secret) (?:prompt|message|instructions?)\b", _I),
-    re.compile(
-        r"\b(?:note|message|instructions?|attention|reminder|directive|memo|request)s? (?:to|for) "
-        r"(?:the |any |all |every )?" + _AI + r"s?\b",
-        _I,
-    ),
-    re.compile(
-        r"\b(?:as an?|you are an?|you're an?|you are the|if you are an?|if you're an?|act as an?|"
-        r"pretend (?:to be|you are) an?|dear) " + _AI + r"(?: language model| model| assistant| chat ?bot| system)?"
-        r"(?:\s*[,.;:!]|\s+(?:you|i|reading|summari[sz]ing|processing|answering|that|who|and|with|must|should|"
-        r"will|please)\b|$)",
-        _I,
-    ),
-    re.compile(r"\b(?:any|all|every) " + _AI + r"s? (?:reading|processing|summari[sz]ing|parsing|indexing)\b", _I),
-    # An AI reading "this text" told what to say.
-    re.compile(
-        _AI + r"s?(?: models?| systems?| assistants?| tools?)? (?:that (?:read|process|summari[sz]e) |"
-        r"(?:reading|processing|summari[sz]ing|parsing|indexing|ingesting|crawling) )(?:this|the following) "
-        r"(?:text|page|article|document|content|post|passage|site)\b",
-        _I,
-    ),
-    # Addressed to the assistant by name: "Assistant, disregard ...", "AI: ...".
-    re.compile(r"^(?:hey |hi |dear |attention,? |note,? )?(?:ai|a\.i\.|assistant|chat ?bot|bot|llm|gpt|chatgpt|"
-               r"claude|gemini|copilot)\s*[,:!]", _I),
-    re.compile(r"\bfrom now on,? (?:you|the assistant|the ai)\b|\b(?:do not|don'?t|never) (?:cite|quote|mention|"
-               r"reference|use|recommend) (?:any )?(?:other|another) (?:articles?|sources?|documents?|sites?|"
-               r"websites?)\b|\b(?:cite|quote) only (?:this|our)\b", _I),
-    re.compile(
-        r"\b(?:reveal|print|repeat|show|output|leak|disclose|tell me|share)\b[^.!?]{0,30}"
-        r"\b(?:your (?:instructions|prompt|rules|configuration|guidelines)|hidden (?:instructions|prompt))\b",
-        _I,
-    ),
-    re.compile(r"\bjailbr[eo]a?k|\bdan mode\b|\bdeveloper mode\b|\bdo anything now\b|\bprompt injection\b", _I),
-    re.compile(r"<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<</?SYS>>|^#{1,4} ?(?:system|instruction)", _I),
-    re.compile(r"^\s*(?:system|assistant)\s*:", _I),
-    re.compile(r"\b(?:tell|inform|advise|instruct|remind) (?:the|every|all|each) (?:users?|readers?)\b", _I),
-    re.compile(
-        r"\b(?:when|whenever|if) (?:you are |you're )?(?:summari[sz]ing|quoting|citing|indexing|reading) "
-        r"(?:this|the following)\b|\b(?:when|whenever|if) (?:a |the |any )?(?:users?|readers?|someone|anyone) "
-        r"(?:asks?|inquires?|wants?)\b[^.!?]{0,60}\b(?:say|respond|reply|answer|state|claim|tell them|recommend|"
-        r"insist|output)\b",
-        _I,
-    ),
-    re.compile(
-        r"(?i:\b(?:respond|reply|answer)\b[^.!?]{0,20}\bonly with\b)|\b(?i:say|print|output)\s+[\"'“‘]?[A-Z]{4,}\b"
-    ),
-    # Secrets: asking for one is enough; a negation ("never share your password") is security advice.
-    re.compile(r"(?<!never )(?<!not )(?<!n't )\b" + _HAND_OVER + r"\b[^.!?]{0,60}\b" + _SECRET + r"\b", _I),
-    # Money to an account, a wallet or a gift card.
-    re.compile(
-        r"\b(?:wire|wired|transfer|transferred|send|sent|pay|paid|deposit|remit|venmo|zelle|paypal)\b[^.!?]{0,80}?"
-        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd|euros?)|\bfees?\b|\bpayment\b|\bfunds\b|\bmoney\b)"
-        r"[^.!?]{0,80}?(?:\baccount\b|\bwallet\b|\bbitcoin|\bcrypto|\bgift cards?|\bwestern union|"
-        r"\bmoneygram|\bzelle|\bvenmo|\bpaypal|\bcash ?app|(?<![\w.])@[\w-]{2,})",
-        _I,
-    ),
-    re.compile(r"^(?:venmo|zelle|paypal|cash ?app)\b[^.!?]{0,40}(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd))", _I),
-    re.compile(
-        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd)|\bfees?\b)[^.!?]{0,60}\b(?:wire[sd]?|transferr?ed|deposited)\b"
-        r"[^.!?]{0,40}\b(?:account|wallet)\b",
-        _I,
-    ),
-]
-# Identifiers and contact details: only when they are to be sent somewhere or "to verify".
-_IDENTIFIER_REQUEST = re.compile(r"\b" + _HAND_OVER + r"\b[^.!?]{0,60}\b" + _IDENTIFIER + r"\b", _I)
-_DESTINATION_RE = re.compile(_DESTINATION, _I)
-
-
 # Every instruction pattern needs one of these words: one cheap scan rules most sentences out.
-_INSTRUCTION_HINT = re.compile(
+_INSTRUCTION_HINT = _lc(
     r"\b(?:ai|a\.i|assistants?|chat ?bots?|bots?|llms?|models?|gpt|chatgpt|claude|gemini|copilot|agents?|"
     r"answerer|prompts?|instructions?|system|developer|jailbr\w*|dan|users?|readers?|rules|guidelines|"
     r"directives|guardrails|programming|everything|above|prior|previous|earlier|now|cite|quote|pass\w*|"
@@ -227,102 +160,200 @@ _INSTRUCTION_HINT = re.compile(
     r"wire[sd]?|transfer\w*|deposit\w*|remit|venmo|zelle|paypal|cash ?app|bitcoin|crypto|gift|wallet|union|"
     r"moneygram|dea|npi|licen[sc]e|birth|address|number|passport|say|print|output|respond|reply|answer|inst|"
     r"sys|tell|inform|advise|instruct|remind|note|message|memo|attention|reminder|request|directive|dear|"
-    r"hey|hi)\b|<\||\[/?inst|<<|^\s*#",
-    _I,
+    r"hey|hi)\b|<\||\[/?inst|<<|^\s*#"
 )
+_INSTRUCTION = [
+    _lc(
+        r"\b(?:ignore|disregard|forget|overrides?|overriding|supersedes?|bypass|skip|"
+        r"(?:do not|don'?t|stop) (?:follow|obey)(?:ing)?)\b"
+        r"[^.!?]{0,60}\b(?:instructions?|prompts?|rules|guidelines|directives|system messages?|"
+        r"programming|guardrails|safety (?:rules|filters)|(?:the )?user'?s? (?:question|request|query)|"
+        r"everything (?:above|before|else|you (?:were|have been) told)|(?:all|any) (?:of the )?(?:above|prior|"
+        r"previous|earlier))\b"
+    ),
+    _lc(r"\b(?:system|developer|hidden|initial|original|secret) (?:prompt|message|instructions?)\b"),
+    _lc(
+        r"\b(?:note|message|instructions?|attention|reminder|directive|memo|request)s? (?:to|for) "
+        r"(?:the |any |all |every )?" + _AI + r"s?\b"
+    ),
+    # "As an AI language model, ...", "If you are an AI reading this" (not "as an AI adoption lead").
+    _lc(
+        r"\b(?:as an?|you are an?|you're an?|you are the|if you are an?|if you're an?|act as an?|"
+        r"pretend (?:to be|you are) an?|dear) " + _AI + r"(?: language model| model| assistant| chat ?bot| system)?"
+        r"(?:\s*[,.;:!]|\s+(?:you|i|reading|summari[sz]ing|processing|answering|that|who|and|with|must|should|"
+        r"will|please)\b|$)"
+    ),
+    _lc(r"\b(?:any|all|every) " + _AI + r"s? (?:reading|processing|summari[sz]ing|parsing|indexing)\b"),
+    # An AI reading "this text", told what to say.
+    _lc(
+        _AI + r"s?(?: models?| systems?| assistants?| tools?)? (?:that (?:read|process|summari[sz]e) |"
+        r"(?:reading|processing|summari[sz]ing|parsing|indexing|ingesting|crawling) )(?:this|the following) "
+        r"(?:text|page|article|document|content|post|passage|site)\b"
+    ),
+    # Addressed to the assistant by name: "Assistant, disregard ...", "AI: ...".
+    _lc(r"^(?:hey |hi |dear |attention,? |note,? )?(?:ai|a\.i\.|assistant|chat ?bot|bot|llm|gpt|chatgpt|claude|"
+        r"gemini|copilot)\s*[,:!]"),
+    _lc(r"\bfrom now on,? (?:you|the assistant|the ai)\b|\b(?:do not|don'?t|never) (?:cite|quote|mention|"
+        r"reference|use|recommend) (?:any )?(?:other|another) (?:articles?|sources?|documents?|sites?|"
+        r"websites?)\b|\b(?:cite|quote) only (?:this|our)\b"),
+    _lc(
+        r"\b(?:reveal|print|repeat|show|output|leak|disclose|tell me|share)\b[^.!?]{0,30}"
+        r"\b(?:your (?:instructions|prompt|rules|configuration|guidelines)|hidden (?:instructions|prompt))\b"
+    ),
+    _lc(r"\bjailbr[eo]a?k|\bdan mode\b|\bdeveloper mode\b|\bdo anything now\b|\bprompt injection\b"),
+    _lc(r"<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?inst\]|<</?sys>>|^#{1,4} ?(?:system|instruction)"),
+    _lc(r"^\s*(?:system|assistant)\s*:"),
+    _lc(r"\b(?:tell|inform|advise|instruct|remind) (?:the|every|all|each) (?:users?|readers?)\b"),
+    _lc(
+        r"\b(?:when|whenever|if) (?:you are |you're )?(?:summari[sz]ing|quoting|citing|indexing|reading) "
+        r"(?:this|the following)\b|\b(?:when|whenever|if) (?:a |the |any )?(?:users?|readers?|someone|anyone) "
+        r"(?:asks?|inquires?|wants?)\b[^.!?]{0,60}\b(?:say|respond|reply|answer|state|claim|tell them|recommend|"
+        r"insist|output)\b"
+    ),
+    _lc(r"\b(?:respond|reply|answer)\b[^.!?]{0,20}\bonly with\b"),
+    # Secrets: asking for one is enough; a negation ("never share your password") is security advice.
+    _lc(r"(?<!never )(?<!not )(?<!n't )\b" + _HAND_OVER + r"\b[^.!?]{0,60}\b" + _SECRET + r"\b"),
+    # Money to an account, a wallet, a payment app or a gift card.
+    _lc(
+        r"\b(?:wire|wired|transfer|transferred|send|sent|pay|paid|deposit|remit|venmo|zelle|paypal)\b[^.!?]{0,80}?"
+        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd|euros?)|\bfees?\b|\bpayment\b|\bfunds\b|\bmoney\b)"
+        r"[^.!?]{0,80}?(?:\baccount\b|\bwallet\b|\bbitcoin|\bcrypto|\bgift cards?|\bwestern union|"
+        r"\bmoneygram|\bzelle|\bvenmo|\bpaypal|\bcash ?app|(?<![\w.])@[\w-]{2,})"
+    ),
+    _lc(r"^(?:venmo|zelle|paypal|cash ?app)\b[^.!?]{0,40}(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd))"),
+    _lc(
+        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd)|\bfees?\b)[^.!?]{0,60}\b(?:wire[sd]?|transferr?ed|deposited)\b"
+        r"[^.!?]{0,40}\b(?:account|wallet)\b"
+    ),
+]
+# "Say PWNED": an output word in capitals.
+_SAY_CAPS = re.compile(r"\b(?i:say|print|output|type|write)\s+[\"'“‘]?[A-Z]{4,}\b")
+# Identifiers and contact details: only when they are to be sent somewhere or "to verify".
+_IDENTIFIER_REQUEST = _lc(r"\b" + _HAND_OVER + r"\b[^.!?]{0,60}\b" + _IDENTIFIER + r"\b")
+_DESTINATION_RE = _lc(_DESTINATION)
 
 
 def _is_instruction(text: str) -> bool:
-    if not _INSTRUCTION_HINT.search(text):
+    low = text.lower()
+    if not _INSTRUCTION_HINT.search(low):
         return False
-    if any(p.search(text) for p in _INSTRUCTION):
+    if any(p.search(low) for p in _INSTRUCTION) or _SAY_CAPS.search(text):
         return True
-    return bool(_IDENTIFIER_REQUEST.search(text) and _DESTINATION_RE.search(text))
+    return bool(_IDENTIFIER_REQUEST.search(low) and _DESTINATION_RE.search(low))
 
 
 # ---- filler -----------------------------------------------------------------------------------------------
 
 # Filler whatever else the sentence holds.
 _FILLER_ALWAYS = [
-    re.compile(r"^(?:so,?\s+|now,?\s+|ok(?:ay)?,?\s+)?(?:let'?s|let’s|let us)\s+(?:dive|jump|get|take a|explore|"
-               r"begin|start|break|talk|discuss|look|walk|dig|unpack|find out|kick)\b", _I),
-    re.compile(r"\bwithout further ado\b|\bread on\b|\bstay tuned\b|\bkeep reading\b|\bbuckle up\b", _I),
-    re.compile(r"^(?:welcome(?: back)? to|thanks? (?:you )?for (?:reading|joining|stopping by)|we hope (?:this|that|"
-               r"you)|i hope (?:this|that|you)|let me (?:tell|share|walk|explain|show))\b|\bfeel free to "
-               r"(?:share|comment|reach out|contact|leave)\b|\bshare this (?:post|article|guide|page)\b|"
-               r"^here(?:'s|’s| is) (?:the|some) (?:good news|thing|deal|secret|truth|kicker|best part|bottom line)\b",
-               _I),
-    re.compile(r"^(?:in|throughout) this (?:article|post|blog(?: post)?|guide|piece|page|video|episode)\b", _I),
-    re.compile(r"\bthis (?:article|post|blog(?: post)?|guide|piece|page|video|episode) (?:will|is going to|"
-               r"aims to|sets out to|explores|discusses|covers|walks|is for|has)\b", _I),
-    re.compile(r"\bwe(?:'ll| will| are going to|’ll| shall) (?:explore|discuss|cover|walk|look|dive|break|unpack|"
-               r"go over|take a look)\b", _I),
-    re.compile(r"^if (?:so|yes|that'?s you|that’s you|this sounds like you|that sounds like you|"
-               r"you answered yes)\b", _I),
-    re.compile(r"\b(?:might|may|could|would|will) (?:just )?be (?:your|the) (?:next |true |real |perfect |dream )?"
-               r"(?:calling|destiny|dream (?:job|career)|perfect (?:fit|match|career|job))\b", _I),
-    re.compile(r"\b(?:is|are) (?:calling|waiting for) (?:you|your)\b|\b(?:is|are) ready for (?:you|your)\b|"
-               r"\bmeant for you\b|\bthe right place\b", _I),
-    re.compile(r"\bthan you (?:might|may|could|would) (?:think|realize|expect|imagine|believe)\b", _I),
-    re.compile(r"\b(?:add|added) to your (?:vocabulary|lexicon|list of terms)\b|\banother (?:term|word|buzzword|"
-               r"name) (?:to|for you to) (?:add|know|learn|remember)\b", _I),
-    re.compile(r"\bby following (?:these|the above|our|this|the) (?:tips|steps|guidelines|strategies|advice|"
-               r"pointers|recommendations)\b", _I),
-    re.compile(r"\b(?:keep|keeping) (?:that|the|your) (?:fire|flame|passion|dream|spark)\b|"
-               r"\btake (?:the|that) (?:leap|plunge)\b|\btake (?:that|the) first step (?:today|now)\b|"
-               r"\bfollow your (?:dreams?|passion|heart)\b|\bbelieve in yourself\b|\bthe sky'?s? the limit\b|"
-               r"\byou(?:'ve|’ve)? got this\b|\bgo for it\b|\b(?:don'?t|don’t|never) give up\b|\bdream big\b|"
-               r"\b(?:good|best of) luck\b|\btake the reins\b|\bmake (?:a|your) (?:mark|dent)\b|"
-               r"\bthe (?:possibilities|opportunities) are endless\b|\bwhat are you waiting for\b|"
-               r"\bhold you back\b|\bcounting on (?:you|leaders like you)\b|\bthe sky(?:'s|’s)?(?: really| truly)?"
-               r"(?: is)?(?: really| truly)? the limit\b|\bmore (?:important|relevant|needed|valuable|crucial|urgent) than ever\b|"
-               r"\b(?:made|built|forged), not born\b|\b(?:rooting|cheering) for you\b|\bperfectly (?:okay|ok|"
-               r"fine|normal)\b|\bnever too late\b|\b(?:your|the) (?:moment|time) to shine\b|"
-               r"\bisn'?t for everyone\b|\bisn’t for everyone\b|\bnow is the (?:perfect|best|right|ideal) time\b|"
-               r"\btrust (?:us|me)\b|\bwon'?t regret\b|\bwon’t regret\b|\bwhat it takes\b(?! to (?:become|be "
-               r"(?:a|an)|get|earn|land|qualify))|\b(?:leaders|people|physicians|doctors|someone) like you\b", _I),
-    re.compile(r"\byou (?:can|could|will|'ll|’ll) (?:truly |really )?make a (?:\w+ )?(?:difference|impact)\b", _I),
-    re.compile(r"\b(?:click here|sign up (?:today|now)|subscribe (?:today|now|to)|join (?:now|today)|"
-               r"download (?:our|the|your) free|limited time|act now|don'?t miss (?:out|this))\b", _I),
+    # Intros and outros of the page itself.
+    _lc(r"^(?:so,?\s+|now,?\s+|ok(?:ay)?,?\s+)?(?:let'?s|let’s|let us)\s+(?:dive|jump|get|take a|explore|begin|"
+        r"start|break|talk|discuss|look|walk|dig|unpack|find out|kick)\b"),
+    _lc(r"\bwithout further ado\b|\bread on\b|\bstay tuned\b|\bkeep reading\b|\bbuckle up\b"),
+    _lc(r"^(?:welcome(?: back)? to|thanks? (?:you )?for (?:reading|joining|stopping by)|we hope (?:this|that|"
+        r"you)|i hope (?:this|that|you)|let me (?:tell|share|walk|explain|show))\b|\bfeel free to "
+        r"(?:share|comment|reach out|contact|leave)\b|\bshare this (?:post|article|guide|page)\b|"
+        r"^here(?:'s|’s| is) (?:the|some) (?:good news|thing|deal|secret|truth|kicker|best part|bottom line)\b"),
+    _lc(r"^(?:in|throughout) this (?:article|post|blog(?: post)?|guide|piece|page|video|episode)\b"),
+    _lc(r"\bthis (?:article|post|blog(?: post)?|guide|piece|page|video|episode) (?:will|is going to|aims to|"
+        r"sets out to|explores|discusses|covers|walks|is for|has)\b"),
+    _lc(r"\bwe(?:'ll| will| are going to|’ll| shall) (?:explore|discuss|cover|walk|look|dive|break|unpack|"
+        r"go over|take a look)\b"),
+    _lc(r"\bby following (?:these|the above|our|this|the) (?:tips|steps|guidelines|strategies|advice|pointers|"
+        r"recommendations)\b"),
+    # The reply to a question nobody asked, and "... might be your calling".
+    _lc(r"^if (?:so|yes|that'?s you|that’s you|this sounds like you|that sounds like you|you answered yes)\b"),
+    _lc(r"\b(?:might|may|could|would|will) (?:just )?be (?:your|the) (?:next |true |real |perfect |dream )?"
+        r"(?:calling|destiny|dream (?:job|career)|perfect (?:fit|match|career|job))\b"),
+    _lc(r"\b(?:is|are) (?:calling|waiting for) (?:you|your)\b|\b(?:is|are) ready for (?:you|your)\b|"
+        r"\bmeant for you\b|\bthe right place\b"),
+    _lc(r"\bthan you (?:might|may|could|would) (?:think|realize|expect|imagine|believe)\b"),
+    # Vocabulary asides.
+    _lc(r"\b(?:add|added) to your (?:vocabulary|lexicon|list of terms)\b|\banother (?:term|word|buzzword|name) "
+        r"(?:to|for you to) (?:add|know|learn|remember)\b"),
+    # Sign-offs, encouragement, cliches.
+    _lc(r"\b(?:keep|keeping) (?:that|the|your) (?:fire|flame|passion|dream|spark)\b|"
+        r"\btake (?:the|that) (?:leap|plunge)\b|\btake (?:that|the) first step (?:today|now)\b|"
+        r"\bfollow your (?:dreams?|passion|heart)\b|\bbelieve in yourself\b|"
+        r"\byou(?:'ve|’ve)? got this\b|\bgo for it\b|\b(?:don'?t|don’t|never) give up\b|\bdream big\b|"
+        r"\b(?:good|best of) luck\b|\btake the reins\b|\bmake (?:a|your) (?:mark|dent)\b|"
+        r"\bthe (?:possibilities|opportunities) are endless\b|\bwhat are you waiting for\b|"
+        r"\bhold you back\b|\bcounting on (?:you|leaders like you)\b|\bthe sky(?:'s|’s)?(?: really| truly)?"
+        r"(?: is)?(?: really| truly)? the limit\b|\bmore (?:important|relevant|needed|valuable|crucial|urgent) "
+        r"than ever\b|\b(?:made|built|forged), not born\b|\b(?:rooting|cheering) for you\b|\bperfectly "
+        r"(?:okay|ok|fine|normal)\b|\bnever too late\b|\b(?:your|the) (?:moment|time) to shine\b|"
+        r"\bisn(?:'|’)?t for everyone\b|\bnow is the (?:perfect|best|right|ideal) time\b|"
+        r"\btrust (?:us|me)\b|\bwon(?:'|’)?t regret\b|\bwhat it takes\b(?! to (?:become|be (?:a|an)|get|earn|"
+        r"land|qualify))|\b(?:leaders|people|physicians|doctors|someone) like you\b"),
+    _lc(r"\byou (?:can|could|will|'ll|’ll) (?:truly |really )?make a (?:\w+ )?(?:difference|impact)\b"),
+    # Calls to action.
+    _lc(r"\b(?:click here|sign up (?:today|now)|subscribe (?:today|now|to)|join (?:now|today)|download (?:our|"
+        r"the|your) free|limited time|act now|don'?t miss (?:out|this))\b"),
 ]
 # Reader-portraits: what the reader is or does today, not what to do next.
-_PORTRAIT = re.compile(
+_PORTRAIT = _lc(
     r"^(?:(?:as|like) (?:a|an|most|many) [^,]{1,40},\s*)?(?:"
     r"you(?:'re|’re| are)(?! (?:going|responsible|required|expected|able|likely|eligible|not))\b|"
     r"you (?:spend|have always|already|probably|likely|know|love|care|thrive|bring|possess|excel|enjoy|see|"
     r"deal|juggle|work hard|went|chose|became|trained|make|save|heal)\b|"
+    r"you(?:'ve|’ve| have) (?:spent|always|already|worked|trained|dedicated|given|built|earned|mastered|devoted|"
+    r"sacrificed|been)\b|"
     r"your (?:world|days?|life|lives|work|career|training|experience|skills|expertise|background|clinical \w+|"
     r"passion|ability|knowledge|dedication|future|patients|colleagues|journey|story|instincts?)\b[^,.]{0,40}?"
-    r"\b(?:is|are|has|have|was|were|will)\b)",
-    _I,
+    r"\b(?:is|are|has|have|was|were|will)\b)"
 )
 # Rhetorical abstractions: "It's a shift from ... to ...", "The journey won't always be easy".
-_ABSTRACT = re.compile(
+_ABSTRACT = _lc(
     r"^(?:it(?:'s|’s| is)|this is|that(?:'s|’s| is)|leadership is|medicine is|(?:the|your|this) (?:journey|road|"
     r"path ahead|adventure|transition))\b[^.!?]{0,20}?\b(?:shift|journey|calling|adventure|leap|transformation|"
-    r"game[- ]changer|win-win|privilege|honou?r|dream|destination|easy|worth it|worth every|ride|marathon|sprint)\b",
-    _I,
+    r"game[- ]changer|win-win|privilege|honou?r|dream|destination|easy|worth it|worth every|ride|marathon|sprint)\b"
 )
-_MOTIVATIONAL_IMPERATIVE = re.compile(
+_MOTIVATIONAL_IMPERATIVE = _lc(
     r"^(?:imagine|picture|envision|dream|believe|embrace|unleash|unlock|discover|celebrate|trust|get ready|"
-    r"go ahead|don'?t let|don’t let|remember,|never forget|so go)\b",
-    _I,
+    r"go ahead|don'?t let|don’t let|remember,|never forget|so go)\b"
 )
-_PROMOTION = re.compile(
-    r"\b(?:passion|passions|passionate|fulfilling|rewarding|dream|dreams|calling|journey|exciting|impactful|"
-    r"adventure|inspiring|destiny|thrilling)\b",
-    _I,
-)
-_OUTRO = re.compile(
+_OUTRO = _lc(
     r"^(?:in conclusion|to conclude|to sum (?:it )?up|in summary|to summari[sz]e|all in all|in short|"
-    r"at the end of the day|the bottom line is|final(?:ly)?,? thoughts?|wrapping up|ultimately|in the end)\b",
-    _I,
+    r"at the end of the day|the bottom line is|final(?:ly)?,? thoughts?|wrapping up|ultimately|in the end)\b"
 )
-_RHETORICAL_QUESTION = re.compile(
+_RHETORICAL_QUESTION = _lc(
     r"^(?:(?:are|have|do|did|would|could|can|will|were) you|ever|want to|wondering|looking to|thinking about|"
-    r"feeling|tired of|ready to|what if|who (?:doesn'?t|wouldn'?t))\b",
-    _I,
+    r"feeling|tired of|ready to|what if|who (?:doesn'?t|wouldn'?t))\b"
 )
+
+
+def _is_filler(body: str, previous: str | None) -> bool:
+    low = body.lower()
+    if any(p.search(low) for p in _FILLER_ALWAYS):
+        return True
+    if _concrete(body, low):
+        return False
+    if _PORTRAIT.search(low) or _ABSTRACT.search(low) or _MOTIVATIONAL_IMPERATIVE.search(low):
+        return True
+    if _OUTRO.search(low) or low.rstrip().endswith("!"):
+        return True
+    if previous is not None and previous.rstrip().endswith("?"):
+        asked = previous.strip().lower()
+        if _RHETORICAL_QUESTION.search(asked) and _YOU.search(asked):
+            return True  # answers a question put to the reader, with nothing concrete
+    you = _YOU.search(low)
+    if you and _MOTIVATION.search(low):
+        return True
+    if len(_PROMOTION.findall(low)) >= 2:
+        return True  # "For those with a passion for ..., it can be a fulfilling option."
+    # A metaphor in place of content: "you need to add some new tools to your medical bag".
+    return bool(you and _METAPHOR.search(low))
+
+
+def _concrete(text: str, low: str) -> bool:
+    """Whether the sentence names something a physician can act on or look up (see the module notes)."""
+    if _CONCRETE.search(low) or _ACRONYM.search(text) or _has_figure(text):
+        return True
+    return any(not _GENERIC_PROPER.match(m.group(0).lower()) for m in _PROPER.finditer(text))
+
+
+# ---- figure -----------------------------------------------------------------------------------------------
+
 _NUMBER_WORDS = frozenset(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
@@ -332,22 +363,12 @@ _UNIT_AFTER_ONE = frozenset(
     "year years month months week weeks day days hour hours percent dollar dollars million billion thousand "
     "hundred".split()
 )
-_FIGURE_EXCLUDED_CONTEXT = re.compile(
+# Numbers that count nothing: "step 3", the "first 30 days" of a plan, "COVID-19", a year.
+_FIGURE_EXCLUDED_CONTEXT = _lc(
     r"\b(?:step|phase|part|chapter|section|level|tier|stage|figure|table|page|room|floor)\s+\d+\b|"
     r"\b(?:first|next|final|last|second|third|fourth) \d+ (?:days?|weeks?|months?)\b|"
-    r"\b[A-Za-z]+-\d+\b|\b(?:19|20)\d\d\b(?!\s*(?:%|percent))",
-    _I,
+    r"\b[a-z]+-\d+\b|\b(?:19|20)\d\d\b(?!\s*(?:%|percent))"
 )
-_YEAR = re.compile(r"^(?:19|20)\d\d$")
-
-
-def _concrete(text: str) -> bool:
-    """Whether the sentence names something a physician can act on or look up (see the module notes)."""
-    if _CONCRETE.search(text) or _ACRONYM.search(text) or _has_figure(text):
-        return True
-    return any(not _GENERIC_PROPER.match(m.group(0)) for m in _PROPER.finditer(text))
-
-
 # A capitalised number word inside a name is no quantity: "Six Sigma", "the Big Four".
 _NAMED_NUMBER = re.compile(
     r"(?<=[\w,] )(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|Hundred|Thousand|Million)\b(?= [A-Z])|"
@@ -356,11 +377,11 @@ _NAMED_NUMBER = re.compile(
 
 
 def _has_figure(text: str) -> bool:
-    cleaned = _FIGURE_EXCLUDED_CONTEXT.sub(" ", _NAMED_NUMBER.sub(" ", text))
+    cleaned = _FIGURE_EXCLUDED_CONTEXT.sub(" ", _NAMED_NUMBER.sub(" ", text).lower())
     tokens = figure_tokens(cleaned)
     for i, token in enumerate(tokens):
         if token[0] == "$" or token[0].isdigit():
-            if any(ch.isdigit() for ch in token) and not _YEAR.match(token.rstrip(".,")):
+            if any(ch.isdigit() for ch in token):
                 return True
         elif token in _NUMBER_WORDS:
             if token in ("half", "quarter") and (i + 1 >= len(tokens) or tokens[i + 1] != "of"):
@@ -371,29 +392,6 @@ def _has_figure(text: str) -> bool:
     return False
 
 
-def _is_filler(text: str, body: str, previous: str | None) -> bool:
-    if any(p.search(body) for p in _FILLER_ALWAYS):
-        return True
-    concrete = _concrete(body)
-    if concrete:
-        return False
-    if _PORTRAIT.search(body) or _ABSTRACT.search(body) or _MOTIVATIONAL_IMPERATIVE.search(body):
-        return True
-    if _OUTRO.search(body) or body.rstrip().endswith("!"):
-        return True
-    if previous is not None and previous.rstrip().endswith("?") and (
-        _RHETORICAL_QUESTION.search(previous.strip()) and _YOU.search(previous)
-    ):
-        return True  # answers a question put to the reader, with nothing concrete
-    you = _YOU.search(body)
-    if you and _MOTIVATION.search(body):
-        return True
-    if len(_PROMOTION.findall(body)) >= 2:
-        return True  # "For those with a passion for ..., it can be a fulfilling option."
-    # A metaphor in place of content: "you need to add some new tools to your medical bag".
-    return bool(you and _METAPHOR.search(body))
-
-
 # ---- definition -----------------------------------------------------------------------------------------
 
 _EVALUATIVE = (
@@ -401,119 +399,124 @@ _EVALUATIVE = (
     r"challenging|important|crucial|key|vital|valuable|good|excellent|perfect|ideal|unique|significant|"
     r"powerful|critical|common|popular|natural|logical|smart|fantastic|amazing|incredible|impactful|"
     r"useful|helpful|big|major|strong|solid|better|best|way|lot|must|no-brainer|fine|essential|"
-    r"necessary|difficult|hard|easy|tough|possible|way|step|sign)"
-)
-_ACRONYM_SUBJECT = re.compile(
-    r"^(?:[A-Z][a-z]+,\s+)?(?:(?:the|a|an)\s+)?(?:[A-Z][\w’'&.-]*\s+(?:(?:of|for|and|&|in|on)\s+)?){1,7}"
-    r"\([A-Z][A-Za-z&./-]{1,9}\)"
-)
-_ACRONYM_EXPANDED = re.compile(
-    r"^(?:the\s+)?[A-Z]{2,}[a-z]?\s*(?:\(|,|–|—|-)\s*(?:or\s+)?(?:the\s+)?(?:[A-Z][\w’'-]*\s*){2,}"
+    r"necessary|difficult|hard|easy|tough|possible|step|sign)"
 )
 _PRONOUN = r"(?:this|these|that|those|it|they|there|here|what|which|who|he|she|we|you|i|one|some|many|most|all)"
 _EMPHATIC = r"(?:really|truly|definitely|certainly|also|often|usually|still|just|always|never|now|simply|indeed)"
 _NOT_SUBJECT = r"(?:if|when|while|because|although|though|since|unless|whether|once|as|you|we|i|they|it|he|she)"
-_COPULA_DEFINITION = re.compile(
-    r"^(?:[A-Z][a-z]+,\s+)?(?:(?:an?|the)\s+)?(?!" + _PRONOUN + r"\b)(?!" + _NOT_SUBJECT + r"\b)(?![\w-]+ing\b)"
-    r"[\w’'\"“”-]+(?:\s+(?![\w-]+ing\b)(?!" + _EMPHATIC + r"\b)(?!" + _NOT_SUBJECT + r"\b)[\w’'\"“”&()-]+){0,5}?"
-    r"\s+(?:is|are|refers to|means)\s+(?:an?|the)\s+(?!one of|" + _EVALUATIVE + r"\b|(?:most|more|best|first|"
-    r"next|only) (?:" + _EVALUATIVE + r"|\w+ (?:step|way|thing)))",
-    _I,
+_WORD = r"[\w’'\"“”-]+"
+# "The Certified Physician Executive (CPE) designation ...", "Alternatively, the Master of ... (MHA) ..."
+_ACRONYM_SUBJECT = re.compile(
+    r"^(?:[A-Z][a-z]+,\s+)?(?:(?:the|a|an|The|A|An)\s+)?(?:[A-Z][\w’'&.-]*\s+(?:(?:of|for|and|&|in|on)\s+)?){1,7}"
+    r"\([A-Z][A-Za-z&./-]{1,9}\)"
 )
-# "Physician advisors are physicians who ...", "Value-based care means paying providers for outcomes".
-_CLASS_DEFINITION = re.compile(
-    r"^(?!" + _PRONOUN + r"\b)[\w’'-]+(?:\s+(?!" + _EMPHATIC + r"\b)[\w’'-]+){0,4}?\s+(?:is|are)\s+"
-    r"(?!" + _EVALUATIVE + r"\b)[\w’'-]+(?:\s+[\w’'-]+){0,2}?\s+(?:who|that|which|whose)\b|"
-    r"^(?!" + _PRONOUN + r"\b)(?:(?:an?|the)\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+means\s+(?!that\b|you\b)\w+",
-    _I,
+# "HIPAA, the Health Insurance Portability and Accountability Act, ..."
+_ACRONYM_EXPANDED = re.compile(
+    r"^(?:[Tt]he\s+)?[A-Z]{2,}[a-z]?\s*(?:\(|,|–|—|-)\s*(?:or\s+)?(?:the\s+)?(?:[A-Z][\w’'-]*\s*){2,}"
 )
 # "The chief medical information officer, or CMIO, leads ..."
-_ACRONYM_APPOSITION = re.compile(r"^(?:the |an? )?[\w’' -]{3,60}, or (?:the )?[A-Z]{2,}[a-z]?s?,", _I)
-_SERVES_AS = re.compile(r"^(?:the|an?)\s+[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+(?:serves|acts|functions) as (?:an?|the)\s+", _I)
-_DEFINING_PHRASE = re.compile(
-    r"\b(?:refers? to|is defined as|are defined as|by definition|is short for|stands? for|(?:also|otherwise) (?:known as|called)|"
-    r"a\.k\.a\.|(?:often |also |sometimes |largely )?synonymous with|is (?:just |simply )?another (?:name|term|"
-    r"word|title) for|(?:is|'s|’s) (?:essentially|basically|simply) (?:the same (?:role|thing|job|position|title) "
-    r"as|another (?:name|term|word|title) for))\b",
-    _I,
+_ACRONYM_APPOSITION = re.compile(r"^(?:[Tt]he |[Aa]n? )?[\w’' -]{3,60}, or (?:the )?[A-Z]{2,}[a-z]?s?,")
+# "A medical director is a physician who ...", "X refers to a ...", not "X is a great way" nor "This is the".
+_COPULA_DEFINITION = _lc(
+    r"^(?:[a-z]+,\s+)?(?:(?:an?|the)\s+)?(?!" + _PRONOUN + r"\b)(?!" + _NOT_SUBJECT + r"\b)(?![\w-]+ing\b)"
+    + _WORD + r"(?:\s+(?![\w-]+ing\b)(?!" + _EMPHATIC + r"\b)(?!" + _NOT_SUBJECT + r"\b)[\w’'\"“”&()-]+){0,5}?"
+    r"\s+(?:is|are|refers to|means)\s+(?:an?|the)\s+(?!one of|" + _EVALUATIVE + r"\b|(?:most|more|best|first|"
+    r"next|only) (?:" + _EVALUATIVE + r"|\w+ (?:step|way|thing)))"
 )
-_WHICH_IS = re.compile(
+# "Physician advisors are physicians who ...", "Value-based care means paying providers for outcomes".
+_CLASS_DEFINITION = _lc(
+    r"^(?!" + _PRONOUN + r"\b)(?!" + _NOT_SUBJECT + r"\b)[\w’'-]+(?:\s+(?!" + _EMPHATIC + r"\b)[\w’'-]+){0,4}?"
+    r"\s+(?:is|are)\s+(?!" + _EVALUATIVE + r"\b)[\w’'-]+(?:\s+[\w’'-]+){0,2}?\s+(?:who|that|which|whose)\b|"
+    r"^(?!" + _PRONOUN + r"\b)(?:(?:an?|the)\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+means\s+(?!that\b|you\b)\w+"
+)
+_SERVES_AS = _lc(r"^(?:the|an?)\s+[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+(?:serves|acts|functions) as (?:an?|the)\s+")
+_DEFINING_PHRASE = _lc(
+    r"\b(?:refers? to|is defined as|are defined as|by definition|is short for|stands? for|(?:also|otherwise) "
+    r"(?:known as|called)|a\.k\.a\.|(?:often |also |sometimes |largely )?synonymous with|is (?:just |simply )?"
+    r"another (?:name|term|word|title) for|(?:is|'s|’s) (?:essentially|basically|simply) (?:the same (?:role|"
+    r"thing|job|position|title) as|another (?:name|term|word|title) for))\b"
+)
+# "... value-based care, which is the big shift in healthcare from ..."
+_WHICH_IS = _lc(
     r"[\w)], which (?:is|are|means|refers to) (?:just |simply |essentially |basically )?(?:the|an?) "
-    r"(?!" + _EVALUATIVE + r"\b)",
-    _I,
+    r"(?!" + _EVALUATIVE + r"\b)"
 )
-_GLOSSARY = re.compile(r"^[^:–—]{1,40}\s[–—]\s(?:an?|the)\s+\w+", _I)
-_LABELLED_GLOSSARY = re.compile(
-    r"^[^:]{1,40}:\s+(?:an?|the)\s+(?:[\w-]+\s+){0,5}?(?:that|which|who|by which|in which|used|of|for)\b", _I
+_GLOSSARY = _lc(r"^[^:–—]{1,40}\s[–—]\s(?:an?|the)\s+\w+")
+_LABELLED_GLOSSARY = _lc(
+    r"^[^:]{1,40}:\s+(?:an?|the)\s+(?:[\w-]+\s+){0,5}?(?:that|which|who|by which|in which|used|of|for)\b"
 )
-_WHAT_IS = re.compile(r"^what(?:'s|’s| is| are| does)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+(?:stand for|mean))?\s*\?$", _I)
+_WHAT_IS = _lc(r"^what(?:'s|’s| is| are| does)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+(?:stand for|mean))?\s*\?$")
+_PRONOUN_ANSWER = _lc(
+    r"^(?:it|they|this|these)(?:'s|’s)?\s+(?!is\s+(?:also\s+)?(?:important|essential|crucial|worth|helpful))\w+"
+)
 
 
-def _defines_asked(body: str, previous: str | None) -> bool:
-    """The first answer to "What is X?" that speaks of X."""
+def _defines_asked(low: str, previous: str | None) -> bool:
+    """The first answer to "What is X?" that speaks of X ("What is HIPAA?" - "HIPAA protects ...")."""
     if previous is None:
         return False
-    asked = _WHAT_IS.match(previous.strip())
+    asked = _WHAT_IS.match(previous.strip().lower())
     if not asked:
         return False
-    if re.match(r"^(?:it|they|this|these)(?:'s|’s)?\s+(?!is\s+(?:also\s+)?(?:important|essential|"
-                r"crucial|worth|helpful))\w+", body, _I):
+    if _PRONOUN_ANSWER.match(low):
         return True  # "What is HIPAA?" - "It protects ..."
     wanted = {w for w in figure_tokens(asked.group(1)) if len(w) > 2 and w not in ("the", "and", "for")}
-    opening = set(figure_tokens(" ".join(body.split()[:8])))
-    return bool(wanted) and bool(wanted & opening)
+    return bool(wanted & set(figure_tokens(" ".join(low.split()[:8]))))
 
 
 def _is_definition(text: str, body: str, previous: str | None) -> bool:
+    low = body.lower()
     return bool(
         _ACRONYM_SUBJECT.search(body)
         or _ACRONYM_EXPANDED.search(body)
-        or _DEFINING_PHRASE.search(body)
-        or _WHICH_IS.search(body)
-        or _COPULA_DEFINITION.search(body)
-        or _CLASS_DEFINITION.search(body)
         or _ACRONYM_APPOSITION.search(body)
-        or _SERVES_AS.search(body)
-        or _GLOSSARY.search(text)
-        or _LABELLED_GLOSSARY.search(text)
-        or _defines_asked(body, previous)
+        or _DEFINING_PHRASE.search(low)
+        or _WHICH_IS.search(low)
+        or _COPULA_DEFINITION.search(low)
+        or _CLASS_DEFINITION.search(low)
+        or _SERVES_AS.search(low)
+        or _GLOSSARY.search(text.lower())
+        or _LABELLED_GLOSSARY.search(text.lower())
+        or _defines_asked(low, previous)
     )
 
 
 # ---- advice ---------------------------------------------------------------------------------------------
 
-_CAREER_VERBS = (
+_CAREER_VERBS = frozenset(
     "start begin join consider pursue seek build develop gain get take learn find ask volunteer attend apply "
     "network reach talk look read create pick explore focus make keep stay understand practice prepare tailor "
     "highlight emphasize emphasise negotiate obtain complete earn enroll enrol register identify shadow request "
     "schedule connect avoid remember try choose compare invest spend cultivate hone improve strengthen have aim "
-    "update polish document track secure acquire achieve maintain serve lead volunteer sign write publish "
-    "present speak email e-mail call contact meet interview search browse use leverage utilize utilise "
-    "ignore tell follow forget respond expect plan set think listen prioritize prioritise protect clarify check "
-    "verify study list note watch bring offer share say ask practise reflect revisit rehearse draft frame "
-    "quantify show demonstrate position treat budget delegate"
-).split()
+    "update polish document track secure acquire achieve maintain serve lead sign write publish present speak "
+    "email e-mail call contact meet interview search browse use leverage utilize utilise ignore tell follow "
+    "forget respond expect plan set think listen prioritize prioritise protect clarify check verify study list "
+    "note watch bring offer share say practise reflect revisit rehearse draft frame quantify show demonstrate "
+    "position treat budget delegate describe explain mention".split()
+)
 # Verbs that also open a job description ("Develop and implement strategies...", "Oversee the credentialing
-# process"): advice when they are addressed to the reader ("Develop your ...").
-_DUTY_VERBS = (
-    "provide oversee develop implement ensure collaborate participate represent support assess evaluate "
-    "analyze analyse set manage coordinate monitor review direct supervise maintain lead conduct establish "
-    "promote identify mitigate allocate advise guide work foster drive chair serve"
-).split()
-_AMBIGUOUS = frozenset("lead practice research network volunteer track document use review plan help work have "
-                       "present schedule contact call search set list note watch study check offer share show "
-                       "position treat budget frame draft say".split())
+# process"): advice only when they are addressed to the reader ("Develop your ...").
+_DUTY_VERBS = frozenset(
+    "provide oversee implement ensure collaborate participate represent support assess evaluate analyze "
+    "analyse manage coordinate monitor review direct supervise conduct establish promote mitigate allocate "
+    "advise guide work foster drive chair".split()
+)
+# Verbs that are also nouns ("Research shows ..."): imperative only before a determiner or a particle.
+_AMBIGUOUS = frozenset(
+    "lead practice research network volunteer track document use review plan help work have present schedule "
+    "contact call search set list note watch study check offer share show position treat budget frame draft "
+    "say".split()
+)
 _DETERMINERS = frozenset(
     "the a an your yourself yours on for with out up to in at by about how what whether and some any one "
     "every each this these that those more as early now regularly".split()
 )
-_IMPERATIVE_INTRO = re.compile(
-    r"^(?:(?:once|when|while|if|before|after|as soon as|during|in|to|for|by|over|within|at|from)\b[^,;]{0,80},\s*|"
-    r"(?:first|second|third|next|then|finally|lastly|also|and|so|now|instead|meanwhile|today|above all)"
-    r",?\s+)+",
-    _I,
+_IMPERATIVE_INTRO = _lc(
+    r"^(?:(?:once|when|while|if|before|after|as soon as|during|in|to|for|by|over|within|at|from|as|with)\b"
+    r"[^,;]{0,80},\s*|(?:first|second|third|next|then|finally|lastly|also|and|so|now|instead|meanwhile|today|"
+    r"above all),?\s+)+"
 )
-_MODAL_ADVICE = re.compile(
+_MODAL_ADVICE = _lc(
     r"\b(?:should|ought to|it (?:pays|helps|never hurts) to|"
     r"(?:we|i|experts?|recruiters?|mentors?|most leaders) (?:strongly )?(?:recommend|suggest|advise|encourage)|"
     r"it(?:'s|’s| is) (?:also |always |often |usually )?(?:essential|important|crucial|helpful|advisable|wise|"
@@ -530,91 +533,85 @@ _MODAL_ADVICE = re.compile(
     r"acquire|pursue|get|understand|know|have|hold|demonstrate|show|be (?:board|licensed|certified))|"
     r"must (?:also |first |still )?(?:learn|obtain|secure|gain|develop|build|stay|complete|earn|acquire|"
     r"achieve|maintain|pursue|hold|have|be (?:strategically |carefully )?(?:tailored|board|licensed|"
-    r"certified)))\b",
-    _I,
+    r"certified)))\b"
 )
-_STEP_ADVICE = re.compile(
-    r"(?:^(?:[A-Z][a-z]+,\s+)?|[,;:]\s+(?:so |and |but |then )?)(?:the |a |an |one of the |another |your )?"
-    r"(?:(?:first|initial|next|final|"
-    r"most (?:critical|important|common|effective)|key|best|valuable|useful|important|good|great|"
-    r"intermediate|powerful|effective|essential|common|smart|easiest|fastest|proven)\s+)+"
+# "The first step is ...", "One of the best ways is to ...", "..., so the first move is to obtain ...".
+_STEP_ADVICE = _lc(
+    r"(?:^(?:[a-z]+,\s+)?|[,;:]\s+(?:so |and |but |then )?)(?:the |a |an |one of the |another |your )?"
+    r"(?:(?:first|initial|next|final|most (?:critical|important|common|effective)|key|best|valuable|useful|"
+    r"important|good|great|intermediate|powerful|effective|essential|common|smart|easiest|fastest|proven)\s+)+"
     r"(?:\w+\s+)?(?:steps?|moves?|ways?|pathways?|paths?|routes?|tools?|methods?|avenues?|strateg(?:y|ies)|"
     r"options?|progression|stage|thing to do)\b[^.!?]{0,60}?\b(?:is|are|involves?|includes?|would be|"
-    r"remains)\b",
-    _I,
+    r"remains)\b"
 )
-_PATH_REQUIRES = re.compile(r"^the (?:path|road|route) to (?:becoming )?[^,]{0,60}\b(?:requires|involves|"
-                            r"begins with|starts with)\b", _I)
-_GERUND_SUBJECT = re.compile(
+_PATH_REQUIRES = _lc(r"^the (?:path|road|route) to (?:becoming )?[^,]{0,60}\b(?:requires|involves|begins with|"
+                     r"starts with)\b")
+_GERUND_SUBJECT = _lc(
     r"^(?:practicing|practising|seeking|joining|pursuing|building|developing|obtaining|completing|gaining|"
     r"taking|volunteering|attending|networking|earning|serving|utilizing|utilising|using|acquiring|"
     r"accumulating|securing|establishing|finding|leveraging|getting|learning|reading|asking|shadowing|"
     r"applying|enrolling|understanding|mastering|cultivating|honing|improving|strengthening|tailoring|"
-    r"preparing|negotiating|participating|leading|spearheading|mentoring|working)\b",
-    _I,
+    r"preparing|negotiating|participating|leading|spearheading|mentoring|working)\b"
 )
-
-# "Serving as the primary liaison, the director ensures ...": a participle describing the subject, not advice.
-_PARTICIPIAL = re.compile(
-    r"^\w+ing\b[^,]{0,80},\s+(?:the|a|an|they|he|she|it|we|medical|physicians|directors?|doctors|leaders)\b", _I
-)
-
 # A gerund subject is advice only with a finite verb after it ("Building a network is ..."); without one it
 # is a noun phrase naming a skill or a duty ("Financial literacy: reading a profit-and-loss statement").
-_FINITE = re.compile(
+_FINITE = _lc(
     r"\b(?:is|are|was|were|can|could|will|would|may|might|should|must|provides?|requires?|helps?|offers?|"
     r"gives?|involves?|refines?|builds?|allows?|demonstrates?|signals?|shows?|means?|remains?|prepares?|"
     r"creates?|opens?|teaches?|pays? off|matters?|counts?|boosts?|improves?|strengthens?|increases?|"
-    r"validates?|takes?|exposes?|lets?|puts?|sets?|keeps?|makes?|adds?)\b",
-    _I,
+    r"validates?|takes?|exposes?|lets?|puts?|sets?|keeps?|makes?|adds?)\b"
 )
+# "Serving as the primary liaison, the director ensures ...": a participle describing the subject.
+_PARTICIPIAL = _lc(
+    r"^\w+ing\b[^,]{0,80},\s+(?:the|a|an|they|he|she|it|we|medical|physicians|directors?|doctors|leaders)\b"
+)
+_YOUR = _lc(r"\byour\b")
 
 
-def _first_verb_is_advice(body: str, duty_list: bool) -> bool:
-    rest = _IMPERATIVE_INTRO.sub("", body, count=1)
-    tokens = rest.split()
+def _first_verb_is_advice(low: str, duty_list: bool) -> bool:
+    """Whether the unit is an imperative ("Join ...", "Once in practice, join ...", "Don't overlook ...")."""
+    tokens = _IMPERATIVE_INTRO.sub("", low, count=1).split()
     if not tokens:
         return False
-    first = tokens[0].strip("\"“”‘’'(").lower()
-    following = tokens[1].strip("\"“”‘’'(,").lower() if len(tokens) > 1 else ""
+    first = tokens[0].strip("\"“”‘’'(")
+    following = tokens[1].strip("\"“”‘’'(,") if len(tokens) > 1 else ""
     if first in ("don't", "don’t", "do", "never", "always", "please", "be"):
         if first in ("don't", "don’t", "never") or (first == "do" and following == "not"):
             return True  # a negative imperative: "Don't overlook smaller hospitals", "Never sign ..."
-        return first in ("always", "please") or (first == "be" and following in ("sure", "prepared", "ready",
-                                                                                  "proactive", "open"))
-    addressed = following in ("your", "yourself") or bool(re.search(r"\byour\b", rest, _I))
-    if first in _DUTY_VERBS and first not in ("develop", "lead", "maintain", "serve", "identify"):
+        return first in ("always", "please") or (
+            first == "be" and following in ("sure", "prepared", "ready", "proactive", "open")
+        )
+    addressed = following in ("your", "yourself") or bool(_YOUR.search(" ".join(tokens)))
+    if first in _DUTY_VERBS:
         return addressed and not duty_list
-    if first not in _CAREER_VERBS:
+    if first not in _CAREER_VERBS or (duty_list and not addressed):
         return False
-    if duty_list and not addressed:
-        return False
-    if first in _AMBIGUOUS and following not in _DETERMINERS:
-        return False
-    return True
+    return first not in _AMBIGUOUS or following in _DETERMINERS
 
 
 def _is_advice(body: str, is_list_item: bool, duty_list: bool) -> bool:
-    if _first_verb_is_advice(body, duty_list):
+    low = body.lower()
+    if _first_verb_is_advice(low, duty_list):
         return True
     if duty_list and is_list_item:
-        return bool(_MODAL_ADVICE.search(body))
+        return bool(_MODAL_ADVICE.search(low))
     return bool(
-        _MODAL_ADVICE.search(body)
-        or _STEP_ADVICE.search(body)
-        or _PATH_REQUIRES.search(body)
-        or (_GERUND_SUBJECT.search(body) and _FINITE.search(body) and not _PARTICIPIAL.search(body))
+        _MODAL_ADVICE.search(low)
+        or _STEP_ADVICE.search(low)
+        or _PATH_REQUIRES.search(low)
+        or (_GERUND_SUBJECT.search(low) and _FINITE.search(low) and not _PARTICIPIAL.search(low))
     )
 
 
 # ---- dangling -------------------------------------------------------------------------------------------
 
+# "This article", "this position": the document itself, not the sentence before.
 _DOC_DEICTIC = (
     r"(?:article|post|blog|guide|page|site|website|piece|section|chapter|list|faq|video|episode|book|position|"
     r"posting|job|opening|vacancy)"
 )
 _THOSE_WHO = r"(?:who|with|that|in|interested|passionate|seeking|looking|wishing|wanting|aiming|considering)"
-_DANGLING_OPENER = re.compile(
+_DANGLING_OPENER = _lc(
     r"^(?:"
     r"(?:this|these)\b(?! " + _DOC_DEICTIC + r"\b)|"
     r"those\b(?! " + _THOSE_WHO + r"\b)|"
@@ -625,61 +622,60 @@ _DANGLING_OPENER = re.compile(
     r"yet|thus|therefore|hence|consequently|as a result|as such|otherwise|instead|alternatively|meanwhile|"
     r"that said|even so|on the other hand|in contrast|by contrast|conversely|nevertheless|nonetheless|"
     r"accordingly|for this reason|for that reason|in turn|again|and|but|or|nor|so|then|if so|if not|"
-    r"not only that|even then|the former|the latter|the same)\b|"
+    r"not only that|even then|the former|the latter|the same|"
+    r"the (?:key|main|major|biggest|only|primary|crucial|important) (?:distinction|difference|similarity|catch|"
+    r"caveat|exception))\b|"
     r"(?:here|there),|"
     r"(?:of|among|between|from|like|unlike|besides|beyond|without|with|for) (?:these|this|them|it|both|"
     r"those(?! " + _THOSE_WHO + r"\b))\b"
-    r")",
-    _I,
+    r")"
 )
-_EXPLETIVE_IT = re.compile(
+# "It is essential to ...", "It pays to ...": no "it" to point back to (unless "It's also ...").
+_EXPLETIVE_IT = _lc(
     r"^it(?:'s|’s| is| was| can be| may be| will be| would be| might be)\s+(?:\w+\s+){0,2}?"
-    r"(?:to|that|noting|for)\b|^it (?:pays|helps|never hurts|takes|makes sense|matters)\b",
-    _I,
+    r"(?:to|that|noting|for)\b|^it (?:pays|helps|never hurts|takes|makes sense|matters)\b"
 )
-_IT_OPENER = re.compile(r"^it(?:'s|’s)?\b", _I)
-_QUANTIFIER_PRONOUN = re.compile(
+_IT_ALSO = _lc(r"^it(?:'s|’s| is)\s+also\b")
+_IT_OPENER = _lc(r"^it(?:'s|’s)?\b")
+_QUANTIFIER_PRONOUN = _lc(
     r"^(?:many|some|most|others|all|each|both|neither|either|few|several)\s+(?:also|are|were|have|had|can|may|"
-    r"might|will|would|should|must|of them|do|don'?t|tend|often|still|then|choose|prefer|go|move|pursue|opt)\b",
-    _I,
+    r"might|will|would|should|must|of them|do|don'?t|tend|often|still|then|choose|prefer|go|move|pursue|opt)\b"
 )
-_DEMONSTRATIVE_NP = re.compile(
-    r"\b(?:this|these|such)\b(?! as\b)(?! " + _DOC_DEICTIC + r"\b)|\bthose\b(?! " + _THOSE_WHO + r"\b)", _I
-)
+_BOTH = _lc(r"^(?:both|neither)\b")
+_BOTH_X_AND_Y = _lc(r"^\w+\s+(?:\S+\s+){0,2}?(?:and|nor)\b")  # "Both MBA and MHA programs ..."
+_DEMONSTRATIVE = _lc(r"\b(?:this|these|such)\b(?! as\b)(?! " + _DOC_DEICTIC + r"\b)|\bthose\b(?! " + _THOSE_WHO + r"\b)")
 # "that" is a determiner (not a conjunction) after a preposition: "Sitting on that committee ..."
-_THAT_NP = re.compile(
-    r"\b(?:on|in|to|for|with|from|at|by|into|through|during|after|before|under|about) that\b(?! is\b)(?= [\w-])", _I
+_THAT_NP = _lc(r"\b(?:on|in|to|for|with|from|at|by|into|through|during|after|before|under|about) that\b(?! is\b)"
+               r"(?= [\w-])")
+_PRONOUN_AFTER_CLAUSE = _lc(
+    r"^(?:[^\s,;]+\s+){0,5}[^\s,;]+[,;]\s+(?=(?:it(?:'s|’s)?|they|this|these|that(?:'s|’s)?|he|she)\b)"
 )
-_PRONOUN_AFTER_CLAUSE = re.compile(
-    r"^(?:[^\s,;]+\s+){0,5}[^\s,;]+[,;]\s+(?:it(?:'s|’s)?|they|this|these|that(?:'s|’s)?|he|she)\b", _I
-)
-_EARLY_PRONOUN = re.compile(r"^(?:\S+\s+){1,2}(?:it(?:'s|’s)?|they|them|their)\b", _I)
-_LABEL = re.compile(r"^(?:[A-Z][\w’'&/-]*(?:\s+(?:[A-Za-z][\w’'&/-]*)){0,5})\s*:\s+(?=\S)")
+_EARLY_PRONOUN = _lc(r"^(?:\S+\s+){1,2}(?:it(?:'s|’s)?|they|them|their)\b")
 
 
 def _is_dangling(body: str) -> bool:
-    text = body.lstrip("\"“‘'([ ")
-    if _EXPLETIVE_IT.match(text):
-        return bool(re.match(r"^it(?:'s|’s| is)\s+also\b", text, _I))
-    if _DANGLING_OPENER.match(text) or _IT_OPENER.match(text) or _QUANTIFIER_PRONOUN.match(text):
+    low = body.lower().lstrip("\"“‘'([ ")
+    if _EXPLETIVE_IT.match(low):
+        return bool(_IT_ALSO.match(low))
+    if _DANGLING_OPENER.match(low) or _IT_OPENER.match(low) or _QUANTIFIER_PRONOUN.match(low):
         return True
-    if re.match(r"^(?:both|neither)\b", text, _I):
-        return not re.match(r"^\w+\s+(?:\S+\s+){0,2}?(?:and|nor)\b", text, _I)  # "Both MBA and MHA programs"
-    opening = " ".join(text.split()[:10])
-    if _DEMONSTRATIVE_NP.search(opening) or _THAT_NP.search(opening):
+    if _BOTH.match(low):
+        return not _BOTH_X_AND_Y.match(low)
+    opening = " ".join(low.split()[:10])
+    if _DEMONSTRATIVE.search(opening) or _THAT_NP.search(opening):
         return True
-    after = _PRONOUN_AFTER_CLAUSE.match(text)
-    if after and not _EXPLETIVE_IT.match(text[after.end() - len(after.group(0).split()[-1]):]):
+    clause = _PRONOUN_AFTER_CLAUSE.match(low)  # "In public health, they might lead ..."
+    if clause and not _EXPLETIVE_IT.match(low[clause.end() :]):
         return True
-    return bool(_EARLY_PRONOUN.match(text))
+    return bool(_EARLY_PRONOUN.match(low))  # "Whether it's ...", "Ask them about ..."
 
 
 # ---- the classifier -------------------------------------------------------------------------------------
 
-_DUTY_HEADING = re.compile(
+_LABEL = re.compile(r"^(?:[A-Z][\w’'&/-]*(?:\s+(?:[A-Za-z][\w’'&/-]*)){0,5})\s*:\s+(?=\S)")
+_DUTY_HEADING = _lc(
     r"\b(?:responsibilit\w*|duties|duty|tasks?|functions?|what (?:they|a \w+ director|medical directors) do|"
-    r"role(?:s)? and|job description|day[- ]to[- ]day|key aspects)\b",
-    _I,
+    r"roles? and|job description|day[- ]to[- ]day|key aspects)\b"
 )
 
 
@@ -693,11 +689,11 @@ def _body(text: str) -> str:
 
 def _classify(text: str, is_list_item: bool, previous: str | None, duty_list: bool) -> tuple[Role, bool]:
     text = text.strip()
-    body = _body(text)
     if _is_instruction(text):
         return "instruction", False  # never quoted: nothing travels with it
+    body = _body(text)
     dangling = _is_dangling(body)
-    if _is_filler(text, body, previous):
+    if _is_filler(body, previous):
         return "filler", dangling
     if _is_definition(text, body, previous):
         return "definition", dangling
@@ -705,9 +701,7 @@ def _classify(text: str, is_list_item: bool, previous: str | None, duty_list: bo
         return "figure", dangling
     if _is_advice(body, is_list_item, duty_list):
         return "advice", dangling
-    if is_list_item:
-        return "list_item", dangling
-    return "statement", dangling
+    return ("list_item" if is_list_item else "statement"), dangling
 
 
 def classify(unit_text: str, *, is_list_item: bool, previous: str | None) -> tuple[Role, bool]:
@@ -720,28 +714,26 @@ def classify(unit_text: str, *, is_list_item: bool, previous: str | None) -> tup
 
 
 def unit_roles(text: str, offset: int = 0, section: str = "", title: str = "") -> tuple[UnitRole, ...]:
-    """One `UnitRole` per `answer_units(text, offset)` unit, with the same spans and order."""
+    """One `UnitRole` per `answer_units(text, offset)` unit, with the same spans and order.
+
+    Every unit of `split_units` is read in turn, so that the units `answer_units` leaves out (questions,
+    "... include:" intros, headings) still serve as the previous unit and as list headings.
+    """
     wanted = {(u.start, u.end) for u in answer_units(text, offset)}
     roles: list[UnitRole] = []
     # The section heading is the line before the chunk's first unit: a question heading ("What is HIPAA?")
     # is read like a question in the text.
-    previous: str | None = section if section.rstrip().endswith("?") else None
+    previous: str | None = section.strip() if section.rstrip().endswith("?") else None
     heading = ""
     in_list = False
     for unit in split_units(text, offset):
-        if unit.is_list_item:
-            if not in_list:
-                heading = previous if previous is not None and previous.strip() else (section or title)
-                heading = heading.strip()
-                in_list = True
-        else:
-            in_list = False
+        if unit.is_list_item and not in_list:
+            heading = (previous if previous else (section or title)).strip()
+        in_list = unit.is_list_item
         if (unit.start, unit.end) in wanted:
-            duty_list = unit.is_list_item and bool(_DUTY_HEADING.search(heading))
+            duty_list = unit.is_list_item and bool(_DUTY_HEADING.search(heading.lower()))
             role, dangling = _classify(unit.text, unit.is_list_item, previous, duty_list)
-            roles.append(
-                UnitRole(unit.start, unit.end, role, dangling, heading if unit.is_list_item else "")
-            )
+            roles.append(UnitRole(unit.start, unit.end, role, dangling, heading if unit.is_list_item else ""))
         previous = unit.text
     return tuple(roles)
 
@@ -789,8 +781,9 @@ def decode_roles(s: str) -> tuple[UnitRole, ...]:
         raise ValueError(f"roles: not JSON ({exc})") from None
     if not isinstance(payload, dict) or not set(payload) <= {"v", "u", "h"} or "u" not in payload:
         raise ValueError("roles: expected an object with keys 'v', 'u' and optionally 'h'")
-    if payload.get("v") != _VERSION or isinstance(payload.get("v"), bool):
-        raise ValueError(f"roles: unsupported version {payload.get('v')!r}")
+    version = payload.get("v")
+    if isinstance(version, bool) or version != _VERSION:
+        raise ValueError(f"roles: unsupported version {version!r}")
     headings = payload.get("h", [])
     if not isinstance(headings, list) or not all(isinstance(h, str) and h for h in headings):
         raise ValueError("roles: 'h' must be a list of non-empty strings")
@@ -798,7 +791,7 @@ def decode_roles(s: str) -> tuple[UnitRole, ...]:
     if not isinstance(rows, list):
         raise ValueError("roles: 'u' must be a list")
     out: list[UnitRole] = []
-    last_end = None
+    last_end = 0
     used: set[int] = set()
     for row in rows:
         if not isinstance(row, list) or len(row) not in (4, 5):
@@ -806,7 +799,7 @@ def decode_roles(s: str) -> tuple[UnitRole, ...]:
         start, end = _int(row[0], "start"), _int(row[1], "end")
         if start < 0 or end <= start:
             raise ValueError(f"roles: bad span {start}..{end}")
-        if last_end is not None and start < last_end:
+        if start < last_end:
             raise ValueError("roles: units overlap or are out of order")
         last_end = end
         role = row[2]
@@ -824,7 +817,7 @@ def decode_roles(s: str) -> tuple[UnitRole, ...]:
             used.add(i)
         out.append(UnitRole(start, end, role, bool(dangling), heading))
     if len(used) != len(headings):
-        raise ValueError("roles: unused headings")
+        raise ValueError("roles: a heading no unit refers to")
     return tuple(out)
 
 

@@ -49,8 +49,14 @@ def test_an_ingest_that_changes_the_index_retires_cached_answers(fresh_settings:
     assert before.refused or before.citations
 
 
-def test_a_cache_of_size_zero_keeps_nothing(fresh_settings: Settings, embedder):
-    service = Advisor(fresh_settings.model_copy(update={"answer_cache_size": 0}), embedder=embedder)
+def test_a_cache_of_size_zero_keeps_nothing(fresh_settings: Settings, embedder, tmp_path):
+    docs = tmp_path / "docs"  # one small document: the shipped corpus would take seconds to ingest
+    docs.mkdir()
+    (docs / "roles.md").write_text(
+        "# Medical director roles\n\nA medical director in a health insurance company reviews medical "
+        "policies and complex claims.\n", encoding="utf-8")
+    service = Advisor(fresh_settings.model_copy(update={"answer_cache_size": 0, "corpus_dir": docs}),
+                      embedder=embedder)
     service.ingest()
     service.ask(QUESTION)
     assert "cached" not in service.ask(QUESTION).metadata and len(service.answers) == 0

@@ -27,6 +27,8 @@ KEY_B = "key-b-" + "b" * 26
 PORTAL = "https://portal.example.org"
 QUESTION = "How do I become a medical director?"
 CLINICAL = "What dose of metoprolol should I give for atrial fibrillation?"
+GREETING = "Hi!"
+PARTIAL = "do medical directors have lower burnout than clinicians?"  # only related points are in the articles
 
 
 def api_settings(settings: Settings, tmp_path: Path, **overrides: object) -> Settings:

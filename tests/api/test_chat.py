@@ -6,7 +6,10 @@ import json
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import CLINICAL, QUESTION
+from tests.api.conftest import CLINICAL, GREETING, PARTIAL, QUESTION
+
+ANSWER_FIELDS = {"conversation_id", "message_id", "answer", "refused", "refusal_reason", "coverage", "act",
+                 "citations"}
 
 
 def sse_events(body: str) -> list[tuple[str, dict]]:
@@ -28,7 +31,9 @@ def test_chat_answers_with_citations_and_starts_a_conversation(client: TestClien
     response = client.post("/v1/chat", json={"message": QUESTION})
     assert response.status_code == 200
     body = response.json()
+    assert set(body) == ANSWER_FIELDS
     assert body["refused"] is False and body["answer"]
+    assert (body["act"], body["coverage"]) == ("career", "full")
     assert body["citations"], "an answer must cite its sources"
     assert [c["n"] for c in body["citations"]] == list(range(1, len(body["citations"]) + 1))
     assert set(body["citations"][0]) == {"n", "doc_id", "title", "section", "snippet"}
@@ -56,6 +61,33 @@ def test_clinical_question_is_refused_without_citations(client: TestClient):
     body = client.post("/v1/chat", json={"message": CLINICAL}).json()
     assert body["refused"] is True and body["refusal_reason"] == "clinical"
     assert body["citations"] == []
+    assert (body["act"], body["coverage"]) == ("clinical", None)
+
+
+def test_a_greeting_gets_a_friendly_reply_not_a_refusal(client: TestClient):
+    body = client.post("/v1/chat", json={"message": GREETING}).json()
+    assert (body["act"], body["refused"], body["refusal_reason"], body["coverage"]) == (
+        "greeting", False, None, None)
+    assert body["answer"] and body["citations"] == []
+    stored = client.get(f"/v1/conversations/{body['conversation_id']}").json()["messages"]
+    assert (stored[1]["act"], stored[1]["coverage"], stored[1]["refused"]) == ("greeting", None, False)
+
+
+def test_related_points_only_are_marked_partial(client: TestClient):
+    body = client.post("/v1/chat", json={"message": PARTIAL}).json()
+    assert (body["act"], body["coverage"], body["refused"]) == ("career", "partial", False)
+    assert body["answer"].startswith("The articles don't cover") and body["citations"]
+
+
+def test_openapi_documents_coverage_and_act(client: TestClient):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("ChatResponse", "MessageOut"):
+        coverage, act = (schemas[name]["properties"][field] for field in ("coverage", "act"))
+        assert "related points only" in coverage["description"]
+        assert "greeting" in act["description"]
+        assert coverage["anyOf"][0]["enum"] == ["full", "partial", "none"]
+        assert {"type": "null"} in coverage["anyOf"]
+    assert {"coverage", "act"} <= set(schemas["ChatResponse"]["required"])
 
 
 def test_unknown_conversation_is_404(client: TestClient):
@@ -85,7 +117,9 @@ def test_stream_sends_deltas_then_citations_then_done(client: TestClient):
     assert set(names[:-2]) == {"delta"} and len(names) > 3
     text = "".join(data["text"] for name, data in events if name == "delta")
     citations = events[-2][1]
+    assert set(citations) == ANSWER_FIELDS - {"answer"}
     assert citations["citations"] and citations["refused"] is False
+    assert (citations["act"], citations["coverage"]) == ("career", "full")
     assert events[-1][1] == {"conversation_id": citations["conversation_id"],
                              "message_id": citations["message_id"]}
     stored = client.get(f"/v1/conversations/{citations['conversation_id']}").json()["messages"]
@@ -99,9 +133,21 @@ def test_stream_continues_a_conversation_and_refuses_in_band(client: TestClient)
         events = sse_events(response.read().decode())
     final = dict(events)["citations"]
     assert final["refused"] is True and final["citations"] == []
+    assert (final["act"], final["coverage"]) == ("clinical", None)
     assert final["conversation_id"] == first["conversation_id"]
     messages = client.get(f"/v1/conversations/{first['conversation_id']}").json()["messages"]
     assert len(messages) == 4 and messages[-1]["refused"] is True
+    assert [(m["act"], m["coverage"]) for m in messages] == [
+        (None, None), ("career", "full"), (None, None), ("clinical", None)]
+
+
+def test_stream_says_a_greeting_is_small_talk(client: TestClient):
+    with client.stream("POST", "/v1/chat/stream", json={"message": GREETING}) as response:
+        events = sse_events(response.read().decode())
+    final = dict(events)["citations"]
+    assert (final["act"], final["refused"], final["coverage"], final["citations"]) == (
+        "greeting", False, None, [])
+    assert "".join(data["text"] for name, data in events if name == "delta")
 
 
 def test_stream_errors_before_streaming_are_plain_json(client: TestClient):

@@ -95,6 +95,7 @@ def test_prune_removes_deleted_documents_only_when_asked(fresh_settings, embedde
     )
 
 
+@pytest.mark.slow  # a second Python process loads the model and ingests
 def test_process_killed_mid_ingestion_is_completed_by_next_run(fresh_settings, embedder, small_corpus):
     """A real process dies (os._exit) after writing the new chunks but before deleting the stale ones."""
     service = Advisor(fresh_settings, embedder=embedder)

@@ -26,6 +26,7 @@ from advisor.answering.base import (
     stream_text,
 )
 from advisor.answering.citations import CitationEnforcer, NumberedContext
+from advisor.answering.evidence import candidates_of
 from advisor.answering.extractive import ExtractiveAnswerer
 from advisor.answering.llm.deadline import DeadlineExceeded, iterate_with_deadline
 from advisor.models import Turn
@@ -99,7 +100,8 @@ class LLMAnswerer(Answerer):
         """The messages sent to the model for `request` (for benchmarks and debugging)."""
         from advisor.answering.llm.prompting import answer_inputs
 
-        inputs = answer_inputs(request.standalone_question, context.render(), self.settings.llm_canary)
+        inputs = answer_inputs(request.standalone_question, context.render(), self.settings.llm_canary,
+                               plan_note(request, context))
         return self.prompts.answer.invoke(inputs).to_messages()
 
     def compose(self, request: AnswerRequest) -> ComposedAnswer:
@@ -125,7 +127,8 @@ class LLMAnswerer(Answerer):
         failure: str | None = None
         try:
             chain = self._answer_chain()
-            inputs = answer_inputs(request.standalone_question, context.render(), self.settings.llm_canary)
+            inputs = answer_inputs(request.standalone_question, context.render(), self.settings.llm_canary,
+                                   plan_note(request, context))
             for delta in self._tokens(chain, inputs, self.settings.llm_total_timeout):
                 piece = enforcer.feed(delta)
                 if piece:
@@ -208,6 +211,28 @@ class LLMAnswerer(Answerer):
 
     def _about(self) -> dict[str, object]:
         return {"llm": {"provider": self.provider, "model": self.model_name}}
+
+
+def plan_note(request: AnswerRequest, context: NumberedContext) -> str:
+    """The answer plan in words for the model: which passage leads, or what the passages do not cover, so the
+    generative and the extractive answers agree on what is covered."""
+    plan = request.plan
+    if plan is None:
+        return ""
+    if plan.coverage == "partial":
+        return (f"The passages do not cover {plan.uncovered}. Say so plainly in your first sentence, then "
+                "give the closest points they make, labelled as related, with citations.")
+    if plan.lead is None:
+        return ""
+    candidates = candidates_of(request)
+    if plan.lead >= len(candidates):
+        return ""
+    lead = candidates[plan.lead]
+    number = context.number_of(lead.chunk.chunk_id, lead.unit.start)
+    note = f"Passage [{number}] answers the question most directly: start with it." if number else ""
+    if plan.situation_note:
+        note += f" Relate it to the asker: {plan.situation_note}."
+    return note.strip()
 
 
 def _text_of(chunk: object) -> str:

@@ -39,7 +39,7 @@ def load_prompts(settings: Settings) -> Prompts:
     user = load_prompt(settings.llm_user_prompt, settings.prompts_dir)
     condense = load_prompt(settings.llm_condense_prompt, settings.prompts_dir)
     answer = ChatPromptTemplate.from_messages([("system", system), ("human", user)])
-    _check(answer, {"canary", "context", "question"}, required={"context", "question"})
+    _check(answer, {"canary", "context", "question", "plan"}, required={"context", "question"})
     condense_prompt = ChatPromptTemplate.from_messages([("human", condense)])
     _check(condense_prompt, {"history", "question"}, required={"question"})
     return Prompts(answer=answer, condense=condense_prompt)
@@ -53,8 +53,9 @@ def _check(template: ChatPromptTemplate, allowed: set[str], required: set[str]) 
             "write literal braces as {{ and }}")
 
 
-def answer_inputs(question: str, context: str, canary: str) -> dict[str, str]:
-    return {"question": " ".join(question.split()), "context": context, "canary": canary or "none"}
+def answer_inputs(question: str, context: str, canary: str, plan: str = "") -> dict[str, str]:
+    return {"question": " ".join(question.split()), "context": context, "canary": canary or "none",
+            "plan": plan or "Answer from the passages that address the question."}
 
 
 def condense_inputs(question: str, history: list[Turn]) -> dict[str, str]:

@@ -1,13 +1,14 @@
 """GET /v1/models and POST /v1/chat/completions, so OpenAI clients can talk to the advisor unchanged.
 
 The request's message list is the whole conversation: the last user message is the question, earlier user
-and assistant messages are its history, system messages are ignored. Nothing is stored.
+and assistant messages are its history, system messages are ignored. Nothing is stored. Besides the standard
+fields a completion carries `citations`, `refused`, `coverage` and `act` (in a stream, on the final chunk);
+the `openai` client keeps them in `model_extra`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,10 +19,9 @@ from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from advisor.answer_stream import AnswerStream
-from advisor.api.answers import conversation_errors, ensure_warm, note_answer
+from advisor.api.answers import conversation_errors, ensure_warm, note_answer, start_stream
 from advisor.api.deps import ApiCaller, ApiState, State
-from advisor.api.errors import APIError, error_responses
-from advisor.api.logs import current_request_id
+from advisor.api.errors import APIError, error_event_body, error_responses
 from advisor.api.openai_schemas import (
     MODEL_ID,
     AssistantMessage,
@@ -35,8 +35,6 @@ from advisor.api.openai_schemas import (
 from advisor.api.schemas import CitationOut, sse_response
 from advisor.formatting import format_sources
 from advisor.models import Citation, Turn
-
-log = logging.getLogger("advisor.api")
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -69,7 +67,12 @@ def list_models(_caller: ApiCaller) -> ModelList:
 )
 async def chat_completions(body: ChatCompletionRequest, state: State,
                            _caller: ApiCaller) -> ChatCompletion | EventSourceResponse:
-    """Answer the last user message in the light of the earlier ones; citations are footnotes and a field."""
+    """Answer the last user message in the light of the earlier ones; citations are footnotes and a field.
+
+    Top-level `citations`, `refused`, `coverage` and `act` describe the answer as POST /v1/chat does (in a
+    stream, on the chunk with `finish_reason` "stop"). 503 `answerer_unavailable` (with `Retry-After`) when
+    the configured LLM fails and `llm_fallback` is "error"; once a stream has begun, an `error` event.
+    """
     if body.model != MODEL_ID:
         raise APIError(404, "model_not_found",
                        f"Unknown model {body.model!r}; the available model is {MODEL_ID!r}.")
@@ -78,7 +81,10 @@ async def chat_completions(body: ChatCompletionRequest, state: State,
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return EventSourceResponse(_chunks(state, completion_id, question, history, include_usage), ping=15)
+        stream = AnswerStream(state.advisor.ask_stream(question, history=history))
+        deltas = await run_in_threadpool(start_stream, iter(stream))
+        return EventSourceResponse(_chunks(state, completion_id, question, history, stream, deltas,
+                                           include_usage), ping=15)
     answer = await run_in_threadpool(state.advisor.ask, question, history)
     note_answer(state, question, answer, "chat_completions")
     citations = [CitationOut.of(c) for c in answer.citations]
@@ -87,6 +93,7 @@ async def chat_completions(body: ChatCompletionRequest, state: State,
         id=completion_id, created=int(time.time()), model=MODEL_ID,
         choices=[Choice(message=AssistantMessage(content=content), citations=citations)],
         usage=_usage(question, history, content), citations=citations, refused=answer.refused,
+        coverage=answer.coverage, act=answer.act,
     )
 
 
@@ -112,9 +119,10 @@ def _usage(question: str, history: list[Turn], content: str) -> Usage:
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
 
-def _chunks(state: ApiState, completion_id: str, question: str, history: list[Turn],
-            include_usage: bool) -> Iterator[ServerSentEvent]:
-    """`chat.completion.chunk` events, the last one carrying the citations, then `[DONE]`."""
+def _chunks(state: ApiState, completion_id: str, question: str, history: list[Turn], stream: AnswerStream,
+            deltas: Iterator[str], include_usage: bool) -> Iterator[ServerSentEvent]:
+    """`chat.completion.chunk` events for `stream` (whose text is `deltas`), the last one carrying the
+    citations, `refused`, `coverage` and `act`, then `[DONE]`."""
     created = int(time.time())
 
     def chunk(delta: dict[str, str], finish: str | None = None, **extra: object) -> ServerSentEvent:
@@ -124,8 +132,7 @@ def _chunks(state: ApiState, completion_id: str, question: str, history: list[Tu
 
     try:
         yield chunk({"role": "assistant", "content": ""})
-        stream = AnswerStream(state.advisor.ask_stream(question, history=history))
-        for delta in stream:
+        for delta in deltas:
             yield chunk({"content": delta})
         answer = stream.answer
         note_answer(state, question, answer, "chat_completions_stream")
@@ -133,15 +140,13 @@ def _chunks(state: ApiState, completion_id: str, question: str, history: list[Tu
         if footnotes:
             yield chunk({"content": footnotes})
         citations = [c.model_dump() for c in (CitationOut.of(c) for c in answer.citations)]
-        yield chunk({}, "stop", citations=citations, refused=answer.refused)
+        yield chunk({}, "stop", citations=citations, refused=answer.refused, coverage=answer.coverage,
+                    act=answer.act)
         if include_usage:
             usage = _usage(question, history, answer.text + footnotes).model_dump()
             yield ServerSentEvent(data=json.dumps({"id": completion_id, "object": "chat.completion.chunk",
                                                    "created": created, "model": MODEL_ID, "choices": [],
                                                    "usage": usage}))
-    except Exception:  # the status line is sent already: report in-band, never the internals
-        log.exception("streamed completion failed")
-        yield ServerSentEvent(event="error", data=json.dumps({"error": {
-            "code": "internal_error", "message": "Something went wrong on our side.",
-            "request_id": current_request_id()}}))
+    except Exception as exc:  # the status line is sent already: report in-band, never the internals
+        yield ServerSentEvent(event="error", data=json.dumps(error_event_body(exc), ensure_ascii=False))
     yield ServerSentEvent(data="[DONE]")
