@@ -1,7 +1,9 @@
 """Refusals on the held-out calibration questions: `.venv/bin/python evals/check_calibration.py`.
 
 `evals/calibration.jsonl` holds questions outside the evaluation set, each marked `answerable` or not (one
-JSON object per line: `{"text": ..., "answerable": true|false}`). The scope guard's settings are checked on
+JSON object per line: `{"text": ..., "answerable": true|false}`). A question counts as declined when it is
+refused or answered with coverage "partial" / "none" (the answer opens by saying the articles don't cover it
+and offers related points only). The scope guard's settings are checked on
 them as well as on the question set, so that a refusal rule tuned to the question set shows up here as
 misjudged questions. Asks each one with the configured pipeline (ingest first: `make ingest`) and writes
 the result to evals/CALIBRATION.md (--md).
@@ -30,6 +32,11 @@ def load_rows(path: Path) -> list[tuple[str, bool]]:
     return rows
 
 
+def declined(answer) -> bool:  # noqa: ANN001  (an advisor.models.Answer)
+    """Refused, or answered only with related points after saying the articles don't cover the question."""
+    return bool(answer.refused or answer.coverage in ("partial", "none"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,7 +51,7 @@ def main() -> None:
     if not advisor.sources():
         raise SystemExit("nothing is indexed: run `make ingest` (or `advisor ingest`) first")
     rows = load_rows(args.questions)
-    judged = [(text, answerable, advisor.ask(text).refused) for text, answerable in rows]
+    judged = [(text, answerable, declined(advisor.ask(text))) for text, answerable in rows]
     right = sum(answerable != refused for _, answerable, refused in judged)
     unanswerable = [j for j in judged if not j[1]]
     answerable = [j for j in judged if j[1]]
@@ -55,10 +62,10 @@ def main() -> None:
         f"`evals/check_calibration.py` on `{shown}` with the configured pipeline: **{right}/{len(judged)}**"
         " judged right.",
         "",
-        f"- unanswerable questions refused: {sum(r for *_, r in unanswerable)}/{len(unanswerable)}",
+        f"- unanswerable questions declined: {sum(r for *_, r in unanswerable)}/{len(unanswerable)}",
         f"- answerable questions answered: {sum(not r for *_, r in answerable)}/{len(answerable)}",
         "",
-        "| question | answerable | refused | right |",
+        "| question | answerable | declined | right |",
         "|---|---|---|---|",
     ]
     yes_no = {True: "yes", False: "no"}

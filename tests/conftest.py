@@ -4,10 +4,11 @@
 Tests that write to a store use `fresh_settings` to get their own empty data directory. Unit tests that only
 need vectors use `fake_embedder` (`HashingEmbedder`): no model is loaded.
 
-Tiers: tests that need a browser, a database or Chroma server, llama.cpp, a server in a subprocess, fuzzing,
-a wheel build or the whole evaluation are `slow`. `make test` runs everything; `make test-fast` runs
-`-m "not slow"`. Modules that are wholly slow say so with `pytestmark`; the folders whose files are marked
-from here are listed in `SLOW_PATHS`, and any test using one of `SLOW_FIXTURES` is slow wherever it is.
+Tiers: tests that need a browser, PostgreSQL or a Chroma server, llama.cpp, the advisor in another process
+(a server, the CLI), fuzzing, a wheel build or the whole evaluation are `slow`. `make test` runs everything;
+`make test-fast` runs `-m "not slow"`. Modules that are wholly slow say so with `pytestmark`; files in folders
+whose modules are not marked themselves are listed in `SLOW_PATHS`; and a test using one of `SLOW_FIXTURES`
+is slow wherever it is.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import regex
 
 from advisor.answering import safety
+from advisor.answering.evidence import UNQUOTABLE, roles_of
 from advisor.models import Chunk, Citation, RetrievedChunk
 from advisor.text import TextUnit, content_words, ends_with_abbreviation, split_units, tokenize
 
@@ -45,13 +46,17 @@ class NumberedContext:
 
     @classmethod
     def build(cls, retrieved: list[RetrievedChunk], max_chars: int) -> NumberedContext:
+        """The units of the retrieved chunks, best chunk first; filler and planted instructions (sentence
+        roles decided at ingest) are never shown to the model, so it can neither quote nor obey them."""
         units: list[ContextUnit] = []
         seen: set[tuple[str, int, int]] = set()
         used = 0
         for item in sorted(retrieved, key=lambda r: r.rank):
+            roles = roles_of(item.chunk)
             for unit in split_units(item.chunk.text, item.chunk.start):
                 key = (item.chunk.doc_id, unit.start, unit.end)
-                if key in seen or not unit.text.strip():
+                role = roles.get(unit.start)
+                if key in seen or not unit.text.strip() or (role is not None and role.role in UNQUOTABLE):
                     continue
                 if units and used + len(unit.text) > max_chars:
                     return cls(units)

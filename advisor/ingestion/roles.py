@@ -134,7 +134,9 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b")
 _PROPER = re.compile(r"(?<=[a-z,;(] )(?:[A-Z][\w’'&-]+ (?:(?:of|for|and|&) )?){1,4}[A-Z][\w’'&-]+")
 _GENERIC_PROPER = _lc(r"^(?:the )?(?:medical directors?|healthcare directors?)$")
 
-_YOU = _lc(r"\b(?:you|your|yours|yourself|yourselves|you'?re|you’re|you'?ve|you’ve|you'?ll|you’ll|you'?d|you’d)\b")
+_YOU = _lc(
+    r"\b(?:you|your|yours|yourself|yourselves|you'?re|you’re|you'?ve|you’ve|you'?ll|you’ll|you'?d|you’d)\b"
+)
 _MOTIVATION = _lc(
     r"\b(?:passions?|passionate|journey|dreams?|calling|leap|fire|difference|fulfilling|rewarding|exciting|"
     r"impactful|adventure|reins|destiny|ready|serious|amazing|incredible|inspir\w*|thrive|unleash|potential|"
@@ -168,7 +170,8 @@ _INSTRUCTION = [
         r"(?:do not|don'?t|stop) (?:follow|obey)(?:ing)?)\b"
         r"[^.!?]{0,60}\b(?:instructions?|prompts?|rules|guidelines|directives|system messages?|"
         r"programming|guardrails|safety (?:rules|filters)|(?:the )?user'?s? (?:question|request|query)|"
-        r"everything (?:above|before|else|you (?:were|have been) told)|(?:all|any) (?:of the )?(?:above|prior|"
+        r"everything (?:above|before|else|you (?:were|have been) told)|(?:all|any) (?:of the )?(?:above|"
+        r"prior|"
         r"previous|earlier))\b"
     ),
     _lc(r"\b(?:system|developer|hidden|initial|original|secret) (?:prompt|message|instructions?)\b"),
@@ -179,8 +182,10 @@ _INSTRUCTION = [
     # "As an AI language model, ...", "If you are an AI reading this" (not "as an AI adoption lead").
     _lc(
         r"\b(?:as an?|you are an?|you're an?|you are the|if you are an?|if you're an?|act as an?|"
-        r"pretend (?:to be|you are) an?|dear) " + _AI + r"(?: language model| model| assistant| chat ?bot| system)?"
-        r"(?:\s*[,.;:!]|\s+(?:you|i|reading|summari[sz]ing|processing|answering|that|who|and|with|must|should|"
+        r"pretend (?:to be|you are) an?|dear) " + _AI + r"(?: language model| model| assistant| chat ?bot| "
+            r"system)?"
+        r"(?:\s*[,.;:!]|\s+(?:you|i|reading|summari[sz]ing|processing|answering|that|who|and|with|must|"
+        r"should|"
         r"will|please)\b|$)"
     ),
     _lc(r"\b(?:any|all|every) " + _AI + r"s? (?:reading|processing|summari[sz]ing|parsing|indexing)\b"),
@@ -191,7 +196,8 @@ _INSTRUCTION = [
         r"(?:text|page|article|document|content|post|passage|site)\b"
     ),
     # Addressed to the assistant by name: "Assistant, disregard ...", "AI: ...".
-    _lc(r"^(?:hey |hi |dear |attention,? |note,? )?(?:ai|a\.i\.|assistant|chat ?bot|bot|llm|gpt|chatgpt|claude|"
+    _lc(r"^(?:hey |hi |dear |attention,? |note,? )?(?:ai|a\.i\.|assistant|chat ?bot|bot|llm|gpt|chatgpt|"
+        r"claude|"
         r"gemini|copilot)\s*[,:!]"),
     _lc(r"\bfrom now on,? (?:you|the assistant|the ai)\b|\b(?:do not|don'?t|never) (?:cite|quote|mention|"
         r"reference|use|recommend) (?:any )?(?:other|another) (?:articles?|sources?|documents?|sites?|"
@@ -205,9 +211,11 @@ _INSTRUCTION = [
     _lc(r"^\s*(?:system|assistant)\s*:"),
     _lc(r"\b(?:tell|inform|advise|instruct|remind) (?:the|every|all|each) (?:users?|readers?)\b"),
     _lc(
-        r"\b(?:when|whenever|if) (?:you are |you're )?(?:summari[sz]ing|quoting|citing|indexing|reading) "
-        r"(?:this|the following)\b|\b(?:when|whenever|if) (?:a |the |any )?(?:users?|readers?|someone|anyone) "
-        r"(?:asks?|inquires?|wants?)\b[^.!?]{0,60}\b(?:say|respond|reply|answer|state|claim|tell them|recommend|"
+        r"\b(?:when|whenever|if) (?:you are |you're )?(?:summari[sz]ing|quoting|citing|indexing|parsing) "
+        r"(?:this|the following)\b|\b(?:when|whenever|if) (?:a |the |any )?(?:users?|readers?|someone|"
+        r"anyone) "
+        r"(?:asks?|inquires?|wants?)\b[^.!?]{0,60}\b(?:say|respond|reply|answer|state|claim|tell them|"
+        r"recommend|"
         r"insist|output)\b"
     ),
     _lc(r"\b(?:respond|reply|answer)\b[^.!?]{0,20}\bonly with\b"),
@@ -215,14 +223,16 @@ _INSTRUCTION = [
     _lc(r"(?<!never )(?<!not )(?<!n't )\b" + _HAND_OVER + r"\b[^.!?]{0,60}\b" + _SECRET + r"\b"),
     # Money to an account, a wallet, a payment app or a gift card.
     _lc(
-        r"\b(?:wire|wired|transfer|transferred|send|sent|pay|paid|deposit|remit|venmo|zelle|paypal)\b[^.!?]{0,80}?"
+        r"\b(?:wire|wired|transfer|transferred|send|sent|pay|paid|deposit|remit|venmo|zelle|"
+        r"paypal)\b[^.!?]{0,80}?"
         r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd|euros?)|\bfees?\b|\bpayment\b|\bfunds\b|\bmoney\b)"
         r"[^.!?]{0,80}?(?:\baccount\b|\bwallet\b|\bbitcoin|\bcrypto|\bgift cards?|\bwestern union|"
         r"\bmoneygram|\bzelle|\bvenmo|\bpaypal|\bcash ?app|(?<![\w.])@[\w-]{2,})"
     ),
     _lc(r"^(?:venmo|zelle|paypal|cash ?app)\b[^.!?]{0,40}(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd))"),
     _lc(
-        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd)|\bfees?\b)[^.!?]{0,60}\b(?:wire[sd]?|transferr?ed|deposited)\b"
+        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd)|\bfees?\b)[^.!?]{0,60}\b(?:wire[sd]?|transferr?ed|"
+        r"deposited)\b"
         r"[^.!?]{0,40}\b(?:account|wallet)\b"
     ),
 ]
@@ -247,29 +257,34 @@ def _is_instruction(text: str) -> bool:
 # Filler whatever else the sentence holds.
 _FILLER_ALWAYS = [
     # Intros and outros of the page itself.
-    _lc(r"^(?:so,?\s+|now,?\s+|ok(?:ay)?,?\s+)?(?:let'?s|let’s|let us)\s+(?:dive|jump|get|take a|explore|begin|"
+    _lc(r"^(?:so,?\s+|now,?\s+|ok(?:ay)?,?\s+)?(?:let'?s|let’s|let us)\s+(?:dive|jump|get|take a|explore|"
+        r"begin|"
         r"start|break|talk|discuss|look|walk|dig|unpack|find out|kick)\b"),
     _lc(r"\bwithout further ado\b|\bread on\b|\bstay tuned\b|\bkeep reading\b|\bbuckle up\b"),
     _lc(r"^(?:welcome(?: back)? to|thanks? (?:you )?for (?:reading|joining|stopping by)|we hope (?:this|that|"
         r"you)|i hope (?:this|that|you)|let me (?:tell|share|walk|explain|show))\b|\bfeel free to "
         r"(?:share|comment|reach out|contact|leave)\b|\bshare this (?:post|article|guide|page)\b|"
-        r"^here(?:'s|’s| is) (?:the|some) (?:good news|thing|deal|secret|truth|kicker|best part|bottom line)\b"),
+        r"^here(?:'s|’s| is) (?:the|some) (?:good news|thing|deal|secret|truth|kicker|best part|bottom "
+        r"line)\b"),
     _lc(r"^(?:in|throughout) this (?:article|post|blog(?: post)?|guide|piece|page|video|episode)\b"),
     _lc(r"\bthis (?:article|post|blog(?: post)?|guide|piece|page|video|episode) (?:will|is going to|aims to|"
         r"sets out to|explores|discusses|covers|walks|is for|has)\b"),
     _lc(r"\bwe(?:'ll| will| are going to|’ll| shall) (?:explore|discuss|cover|walk|look|dive|break|unpack|"
         r"go over|take a look)\b"),
-    _lc(r"\bby following (?:these|the above|our|this|the) (?:tips|steps|guidelines|strategies|advice|pointers|"
+    _lc(r"\bby following (?:these|the above|our|this|the) (?:tips|steps|guidelines|strategies|advice|"
+        r"pointers|"
         r"recommendations)\b"),
     # The reply to a question nobody asked, and "... might be your calling".
-    _lc(r"^if (?:so|yes|that'?s you|that’s you|this sounds like you|that sounds like you|you answered yes)\b"),
+    _lc(r"^if (?:so|yes|that'?s you|that’s you|this sounds like you|that sounds like you|"
+        r"you answered yes)\b"),
     _lc(r"\b(?:might|may|could|would|will) (?:just )?be (?:your|the) (?:next |true |real |perfect |dream )?"
         r"(?:calling|destiny|dream (?:job|career)|perfect (?:fit|match|career|job))\b"),
     _lc(r"\b(?:is|are) (?:calling|waiting for) (?:you|your)\b|\b(?:is|are) ready for (?:you|your)\b|"
         r"\bmeant for you\b|\bthe right place\b"),
     _lc(r"\bthan you (?:might|may|could|would) (?:think|realize|expect|imagine|believe)\b"),
     # Vocabulary asides.
-    _lc(r"\b(?:add|added) to your (?:vocabulary|lexicon|list of terms)\b|\banother (?:term|word|buzzword|name) "
+    _lc(r"\b(?:add|added) to your (?:vocabulary|lexicon|list of terms)\b|\banother (?:term|word|buzzword|"
+        r"name) "
         r"(?:to|for you to) (?:add|know|learn|remember)\b"),
     # Sign-offs, encouragement, cliches.
     _lc(r"\b(?:keep|keeping) (?:that|the|your) (?:fire|flame|passion|dream|spark)\b|"
@@ -279,7 +294,8 @@ _FILLER_ALWAYS = [
         r"\b(?:good|best of) luck\b|\btake the reins\b|\bmake (?:a|your) (?:mark|dent)\b|"
         r"\bthe (?:possibilities|opportunities) are endless\b|\bwhat are you waiting for\b|"
         r"\bhold you back\b|\bcounting on (?:you|leaders like you)\b|\bthe sky(?:'s|’s)?(?: really| truly)?"
-        r"(?: is)?(?: really| truly)? the limit\b|\bmore (?:important|relevant|needed|valuable|crucial|urgent) "
+        r"(?: is)?(?: really| truly)? the limit\b|\bmore (?:important|relevant|needed|valuable|crucial|"
+        r"urgent) "
         r"than ever\b|\b(?:made|built|forged), not born\b|\b(?:rooting|cheering) for you\b|\bperfectly "
         r"(?:okay|ok|fine|normal)\b|\bnever too late\b|\b(?:your|the) (?:moment|time) to shine\b|"
         r"\bisn(?:'|’)?t for everyone\b|\bnow is the (?:perfect|best|right|ideal) time\b|"
@@ -287,7 +303,8 @@ _FILLER_ALWAYS = [
         r"land|qualify))|\b(?:leaders|people|physicians|doctors|someone) like you\b"),
     _lc(r"\byou (?:can|could|will|'ll|’ll) (?:truly |really )?make a (?:\w+ )?(?:difference|impact)\b"),
     # Calls to action.
-    _lc(r"\b(?:click here|sign up (?:today|now)|subscribe (?:today|now|to)|join (?:now|today)|download (?:our|"
+    _lc(r"\b(?:click here|sign up (?:today|now)|subscribe (?:today|now|to)|join (?:now|today)|download "
+        r"(?:our|"
         r"the|your) free|limited time|act now|don'?t miss (?:out|this))\b"),
 ]
 # Reader-portraits: what the reader is or does today, not what to do next.
@@ -296,17 +313,22 @@ _PORTRAIT = _lc(
     r"you(?:'re|’re| are)(?! (?:going|responsible|required|expected|able|likely|eligible|not))\b|"
     r"you (?:spend|have always|already|probably|likely|know|love|care|thrive|bring|possess|excel|enjoy|see|"
     r"deal|juggle|work hard|went|chose|became|trained|make|save|heal)\b|"
-    r"you(?:'ve|’ve| have) (?:spent|always|already|worked|trained|dedicated|given|built|earned|mastered|devoted|"
+    r"you(?:'ve|’ve| have) (?:spent|always|already|worked|trained|dedicated|given|built|earned|mastered|"
+    r"devoted|"
     r"sacrificed|been)\b|"
-    r"your (?:world|days?|life|lives|work|career|training|experience|skills|expertise|background|clinical \w+|"
+    r"your (?:world|days?|life|lives|work|career|training|experience|skills|expertise|background|clinical "
+    r"\w+|"
     r"passion|ability|knowledge|dedication|future|patients|colleagues|journey|story|instincts?)\b[^,.]{0,40}?"
     r"\b(?:is|are|has|have|was|were|will)\b)"
 )
 # Rhetorical abstractions: "It's a shift from ... to ...", "The journey won't always be easy".
 _ABSTRACT = _lc(
-    r"^(?:it(?:'s|’s| is)|this is|that(?:'s|’s| is)|leadership is|medicine is|(?:the|your|this) (?:journey|road|"
-    r"path ahead|adventure|transition))\b[^.!?]{0,20}?\b(?:shift|journey|calling|adventure|leap|transformation|"
-    r"game[- ]changer|win-win|privilege|honou?r|dream|destination|easy|worth it|worth every|ride|marathon|sprint)\b"
+    r"^(?:it(?:'s|’s| is)|this is|that(?:'s|’s| is)|leadership is|medicine is|(?:the|your|this) (?:journey|"
+    r"road|"
+    r"path ahead|adventure|transition))\b[^.!?]{0,20}?\b(?:shift|journey|calling|adventure|leap|"
+    r"transformation|"
+    r"game[- ]changer|win-win|privilege|honou?r|dream|destination|easy|worth it|worth every|ride|marathon|"
+    r"sprint)\b"
 )
 _MOTIVATIONAL_IMPERATIVE = _lc(
     r"^(?:imagine|picture|envision|dream|believe|embrace|unleash|unlock|discover|celebrate|trust|get ready|"
@@ -356,7 +378,8 @@ def _concrete(text: str, low: str) -> bool:
 
 _NUMBER_WORDS = frozenset(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
-    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
+    "billion "
     "percent dozen half quarter".split()
 )
 _UNIT_AFTER_ONE = frozenset(
@@ -371,7 +394,8 @@ _FIGURE_EXCLUDED_CONTEXT = _lc(
 )
 # A capitalised number word inside a name is no quantity: "Six Sigma", "the Big Four".
 _NAMED_NUMBER = re.compile(
-    r"(?<=[\w,] )(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|Hundred|Thousand|Million)\b(?= [A-Z])|"
+    r"(?<=[\w,] )(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|Hundred|Thousand|Million)\b(?= "
+    r"[A-Z])|"
     r"\b[A-Z][a-z]{2,} (?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|Hundred)\b"
 )
 
@@ -401,13 +425,20 @@ _EVALUATIVE = (
     r"useful|helpful|big|major|strong|solid|better|best|way|lot|must|no-brainer|fine|essential|"
     r"necessary|difficult|hard|easy|tough|possible|step|sign)"
 )
-_PRONOUN = r"(?:this|these|that|those|it|they|there|here|what|which|who|he|she|we|you|i|one|some|many|most|all)"
-_EMPHATIC = r"(?:really|truly|definitely|certainly|also|often|usually|still|just|always|never|now|simply|indeed)"
-_NOT_SUBJECT = r"(?:if|when|while|because|although|though|since|unless|whether|once|as|you|we|i|they|it|he|she)"
+_PRONOUN = (
+    r"(?:this|these|that|those|it|they|there|here|what|which|who|he|she|we|you|i|one|some|many|most|all)"
+)
+_EMPHATIC = (
+    r"(?:really|truly|definitely|certainly|also|often|usually|still|just|always|never|now|simply|indeed)"
+)
+_NOT_SUBJECT = (
+    r"(?:if|when|while|because|although|though|since|unless|whether|once|as|you|we|i|they|it|he|she)"
+)
 _WORD = r"[\w’'\"“”-]+"
 # "The Certified Physician Executive (CPE) designation ...", "Alternatively, the Master of ... (MHA) ..."
 _ACRONYM_SUBJECT = re.compile(
-    r"^(?:[A-Z][a-z]+,\s+)?(?:(?:the|a|an|The|A|An)\s+)?(?:[A-Z][\w’'&.-]*\s+(?:(?:of|for|and|&|in|on)\s+)?){1,7}"
+    r"^(?:[A-Z][a-z]+,\s+)?(?:(?:the|a|an|The|A|An)\s+)?(?:[A-Z][\w’'&.-]*\s+(?:(?:of|for|and|&|in|"
+    r"on)\s+)?){1,7}"
     r"\([A-Z][A-Za-z&./-]{1,9}\)"
 )
 # "HIPAA, the Health Insurance Portability and Accountability Act, ..."
@@ -419,20 +450,25 @@ _ACRONYM_APPOSITION = re.compile(r"^(?:[Tt]he |[Aa]n? )?[\w’' -]{3,60}, or (?:
 # "A medical director is a physician who ...", "X refers to a ...", not "X is a great way" nor "This is the".
 _COPULA_DEFINITION = _lc(
     r"^(?:[a-z]+,\s+)?(?:(?:an?|the)\s+)?(?!" + _PRONOUN + r"\b)(?!" + _NOT_SUBJECT + r"\b)(?![\w-]+ing\b)"
-    + _WORD + r"(?:\s+(?![\w-]+ing\b)(?!" + _EMPHATIC + r"\b)(?!" + _NOT_SUBJECT + r"\b)[\w’'\"“”&()-]+){0,5}?"
+    + _WORD + r"(?:\s+(?![\w-]+ing\b)(?!" + _EMPHATIC + r"\b)(?!" + _NOT_SUBJECT + r"\b)"
+    r"[\w’'\"“”&()-]+){0,5}?"
     r"\s+(?:is|are|refers to|means)\s+(?:an?|the)\s+(?!one of|" + _EVALUATIVE + r"\b|(?:most|more|best|first|"
     r"next|only) (?:" + _EVALUATIVE + r"|\w+ (?:step|way|thing)))"
 )
 # "Physician advisors are physicians who ...", "Value-based care means paying providers for outcomes".
 _CLASS_DEFINITION = _lc(
-    r"^(?!" + _PRONOUN + r"\b)(?!" + _NOT_SUBJECT + r"\b)[\w’'-]+(?:\s+(?!" + _EMPHATIC + r"\b)[\w’'-]+){0,4}?"
+    r"^(?!" + _PRONOUN + r"\b)(?!" + _NOT_SUBJECT + r"\b)[\w’'-]+"
+    r"(?:\s+(?!" + _EMPHATIC + r"\b)[\w’'-]+){0,4}?"
     r"\s+(?:is|are)\s+(?!" + _EVALUATIVE + r"\b)[\w’'-]+(?:\s+[\w’'-]+){0,2}?\s+(?:who|that|which|whose)\b|"
     r"^(?!" + _PRONOUN + r"\b)(?:(?:an?|the)\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+means\s+(?!that\b|you\b)\w+"
 )
-_SERVES_AS = _lc(r"^(?:the|an?)\s+[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+(?:serves|acts|functions) as (?:an?|the)\s+")
+_SERVES_AS = _lc(
+    r"^(?:the|an?)\s+[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+(?:serves|acts|functions) as (?:an?|the)\s+"
+)
 _DEFINING_PHRASE = _lc(
     r"\b(?:refers? to|is defined as|are defined as|by definition|is short for|stands? for|(?:also|otherwise) "
-    r"(?:known as|called)|a\.k\.a\.|(?:often |also |sometimes |largely )?synonymous with|is (?:just |simply )?"
+    r"(?:known as|called)|a\.k\.a\.|(?:often |also |sometimes |largely )?synonymous with|is (?:just |simply "
+    r")?"
     r"another (?:name|term|word|title) for|(?:is|'s|’s) (?:essentially|basically|simply) (?:the same (?:role|"
     r"thing|job|position|title) as|another (?:name|term|word|title) for))\b"
 )
@@ -442,12 +478,15 @@ _WHICH_IS = _lc(
     r"(?!" + _EVALUATIVE + r"\b)"
 )
 _GLOSSARY = _lc(r"^[^:–—]{1,40}\s[–—]\s(?:an?|the)\s+\w+")
+# "RVU: the relative value unit, ...", but not "Tip: the best time to apply is ...".
 _LABELLED_GLOSSARY = _lc(
-    r"^[^:]{1,40}:\s+(?:an?|the)\s+(?:[\w-]+\s+){0,5}?(?:that|which|who|by which|in which|used|of|for)\b"
+    r"^(?!(?:step|tip|note|example|pro tip|bonus|warning|caution|update|reminder|fact|myth|q|a)\b)"
+    r"(?:[^\s:]+\s+){0,3}[^\s:]+:\s+(?:an?|the)\s+(?![^.;:!?]*\b(?:is|are|was|were|will|can|should)\b)"
 )
 _WHAT_IS = _lc(r"^what(?:'s|’s| is| are| does)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+(?:stand for|mean))?\s*\?$")
 _PRONOUN_ANSWER = _lc(
-    r"^(?:it|they|this|these)(?:'s|’s)?\s+(?!is\s+(?:also\s+)?(?:important|essential|crucial|worth|helpful))\w+"
+    r"^(?:it|they|this|these)(?:'s|’s)?\s+(?!is\s+(?:also\s+)?(?:important|essential|crucial|worth|"
+    r"helpful))\w+"
 )
 
 
@@ -485,13 +524,19 @@ def _is_definition(text: str, body: str, previous: str | None) -> bool:
 
 _CAREER_VERBS = frozenset(
     "start begin join consider pursue seek build develop gain get take learn find ask volunteer attend apply "
-    "network reach talk look read create pick explore focus make keep stay understand practice prepare tailor "
-    "highlight emphasize emphasise negotiate obtain complete earn enroll enrol register identify shadow request "
-    "schedule connect avoid remember try choose compare invest spend cultivate hone improve strengthen have aim "
-    "update polish document track secure acquire achieve maintain serve lead sign write publish present speak "
+    "network reach talk look read create pick explore focus make keep stay understand practice prepare "
+    "tailor "
+    "highlight emphasize emphasise negotiate obtain complete earn enroll enrol register identify shadow "
+    "request "
+    "schedule connect avoid remember try choose compare invest spend cultivate hone improve strengthen have "
+    "aim "
+    "update polish document track secure acquire achieve maintain serve lead sign write publish present "
+    "speak "
     "email e-mail call contact meet interview search browse use leverage utilize utilise ignore tell follow "
-    "forget respond expect plan set think listen prioritize prioritise protect clarify check verify study list "
-    "note watch bring offer share say practise reflect revisit rehearse draft frame quantify show demonstrate "
+    "forget respond expect plan set think listen prioritize prioritise protect clarify check verify study "
+    "list "
+    "note watch bring offer share say practise reflect revisit rehearse draft frame quantify show "
+    "demonstrate "
     "position treat budget delegate describe explain mention".split()
 )
 # Verbs that also open a job description ("Develop and implement strategies...", "Oversee the credentialing
@@ -509,7 +554,7 @@ _AMBIGUOUS = frozenset(
 )
 _DETERMINERS = frozenset(
     "the a an your yourself yours on for with out up to in at by about how what whether and some any one "
-    "every each this these that those more as early now regularly".split()
+    "every each this these that those more as early now regularly yes no".split()
 )
 _IMPERATIVE_INTRO = _lc(
     r"^(?:(?:once|when|while|if|before|after|as soon as|during|in|to|for|by|over|within|at|from|as|with)\b"
@@ -518,18 +563,22 @@ _IMPERATIVE_INTRO = _lc(
 )
 _MODAL_ADVICE = _lc(
     r"\b(?:should|ought to|it (?:pays|helps|never hurts) to|"
-    r"(?:we|i|experts?|recruiters?|mentors?|most leaders) (?:strongly )?(?:recommend|suggest|advise|encourage)|"
-    r"it(?:'s|’s| is) (?:also |always |often |usually )?(?:essential|important|crucial|helpful|advisable|wise|"
+    r"(?:we|i|experts?|recruiters?|mentors?|most leaders) (?:strongly )?(?:recommend|suggest|advise|"
+    r"encourage)|"
+    r"it(?:'s|’s| is) (?:also |always |often |usually )?(?:essential|important|crucial|helpful|advisable|"
+    r"wise|"
     r"recommended|vital|critical|beneficial|worth(?:while)?|a good idea|best|useful|smart|key) "
     r"(?:to (?!note\b|mention\b|point out\b|remember that\b|recogni[sz]e that\b)|that you)|"
     r"(?:is|are) (?:strongly |highly )?(?:recommended|advised|encouraged) to|be sure to|make sure|"
     r"(?:don'?t|don’t|do not) forget to|remember to|"
-    r"you (?:can|could|may want to|might want to|might consider) (?:also |then |always )?(?:start|begin|gain|build|"
+    r"you (?:can|could|may want to|might want to|might consider) (?:also |then |always )?(?:start|begin|"
+    r"gain|build|"
     r"get|join|take|pursue|seek|develop|learn|find|volunteer|ask|apply|earn|use|network|reach|attend|"
     r"shadow|enroll|talk|leverage|serve|explore|connect)|"
     r"you(?:'ll|’ll| will)? (?:also |first |still |just |only )?(?:need|have|want) to|you must|"
     r"you(?:'ll|’ll| will)? (?:also |first |still )?need (?:an?|the|your|at least)\b|"
-    r"(?:need|needs|have|has) to (?:also |first )?(?:learn|obtain|gain|secure|develop|build|stay|complete|earn|"
+    r"(?:need|needs|have|has) to (?:also |first )?(?:learn|obtain|gain|secure|develop|build|stay|complete|"
+    r"earn|"
     r"acquire|pursue|get|understand|know|have|hold|demonstrate|show|be (?:board|licensed|certified))|"
     r"must (?:also |first |still )?(?:learn|obtain|secure|gain|develop|build|stay|complete|earn|acquire|"
     r"achieve|maintain|pursue|hold|have|be (?:strategically |carefully )?(?:tailored|board|licensed|"
@@ -539,12 +588,14 @@ _MODAL_ADVICE = _lc(
 _STEP_ADVICE = _lc(
     r"(?:^(?:[a-z]+,\s+)?|[,;:]\s+(?:so |and |but |then )?)(?:the |a |an |one of the |another |your )?"
     r"(?:(?:first|initial|next|final|most (?:critical|important|common|effective)|key|best|valuable|useful|"
-    r"important|good|great|intermediate|powerful|effective|essential|common|smart|easiest|fastest|proven)\s+)+"
+    r"important|good|great|intermediate|powerful|effective|essential|common|smart|easiest|fastest|"
+    r"proven)\s+)+"
     r"(?:\w+\s+)?(?:steps?|moves?|ways?|pathways?|paths?|routes?|tools?|methods?|avenues?|strateg(?:y|ies)|"
     r"options?|progression|stage|thing to do)\b[^.!?]{0,60}?\b(?:is|are|involves?|includes?|would be|"
     r"remains)\b"
 )
-_PATH_REQUIRES = _lc(r"^the (?:path|road|route) to (?:becoming )?[^,]{0,60}\b(?:requires|involves|begins with|"
+_PATH_REQUIRES = _lc(r"^the (?:path|road|route) to (?:becoming )?[^,]{0,60}\b(?:requires|involves|begins "
+    r"with|"
                      r"starts with)\b")
 _GERUND_SUBJECT = _lc(
     r"^(?:practicing|practising|seeking|joining|pursuing|building|developing|obtaining|completing|gaining|"
@@ -607,7 +658,8 @@ def _is_advice(body: str, is_list_item: bool, duty_list: bool) -> bool:
 
 # "This article", "this position": the document itself, not the sentence before.
 _DOC_DEICTIC = (
-    r"(?:article|post|blog|guide|page|site|website|piece|section|chapter|list|faq|video|episode|book|position|"
+    r"(?:article|post|blog|guide|page|site|website|piece|section|chapter|list|faq|video|episode|book|"
+    r"position|"
     r"posting|job|opening|vacancy)"
 )
 _THOSE_WHO = r"(?:who|with|that|in|interested|passionate|seeking|looking|wishing|wanting|aiming|considering)"
@@ -623,7 +675,8 @@ _DANGLING_OPENER = _lc(
     r"that said|even so|on the other hand|in contrast|by contrast|conversely|nevertheless|nonetheless|"
     r"accordingly|for this reason|for that reason|in turn|again|and|but|or|nor|so|then|if so|if not|"
     r"not only that|even then|the former|the latter|the same|"
-    r"the (?:key|main|major|biggest|only|primary|crucial|important) (?:distinction|difference|similarity|catch|"
+    r"the (?:key|main|major|biggest|only|primary|crucial|important) (?:distinction|difference|similarity|"
+    r"catch|"
     r"caveat|exception))\b|"
     r"(?:here|there),|"
     r"(?:of|among|between|from|like|unlike|besides|beyond|without|with|for) (?:these|this|them|it|both|"
@@ -638,14 +691,19 @@ _EXPLETIVE_IT = _lc(
 _IT_ALSO = _lc(r"^it(?:'s|’s| is)\s+also\b")
 _IT_OPENER = _lc(r"^it(?:'s|’s)?\b")
 _QUANTIFIER_PRONOUN = _lc(
-    r"^(?:many|some|most|others|all|each|both|neither|either|few|several)\s+(?:also|are|were|have|had|can|may|"
-    r"might|will|would|should|must|of them|do|don'?t|tend|often|still|then|choose|prefer|go|move|pursue|opt)\b"
+    r"^(?:many|some|most|others|all|each|both|neither|either|few|several)\s+(?:also|are|were|have|had|can|"
+    r"may|"
+    r"might|will|would|should|must|of them|do|don'?t|tend|often|still|then|choose|prefer|go|move|pursue|"
+    r"opt)\b"
 )
 _BOTH = _lc(r"^(?:both|neither)\b")
 _BOTH_X_AND_Y = _lc(r"^\w+\s+(?:\S+\s+){0,2}?(?:and|nor)\b")  # "Both MBA and MHA programs ..."
-_DEMONSTRATIVE = _lc(r"\b(?:this|these|such)\b(?! as\b)(?! " + _DOC_DEICTIC + r"\b)|\bthose\b(?! " + _THOSE_WHO + r"\b)")
+_DEMONSTRATIVE = _lc(
+    r"\b(?:this|these|such)\b(?! as\b)(?! " + _DOC_DEICTIC + r"\b)|\bthose\b(?! " + _THOSE_WHO + r"\b)"
+)
 # "that" is a determiner (not a conjunction) after a preposition: "Sitting on that committee ..."
-_THAT_NP = _lc(r"\b(?:on|in|to|for|with|from|at|by|into|through|during|after|before|under|about) that\b(?! is\b)"
+_THAT_NP = _lc(r"\b(?:on|in|to|for|with|from|at|by|into|through|during|after|before|under|about) that\b(?! "
+    r"is\b)"
                r"(?= [\w-])")
 _PRONOUN_AFTER_CLAUSE = _lc(
     r"^(?:[^\s,;]+\s+){0,5}[^\s,;]+[,;]\s+(?=(?:it(?:'s|’s)?|they|this|these|that(?:'s|’s)?|he|she)\b)"

@@ -220,8 +220,8 @@ def _plain_files(w: _Writer) -> None:
         "Hospitals also expect you to log in to the quality portal for monthly updates."),
           "ingested", "a paragraph with 'register ... to ... access' is not a sign-up prompt",
           must_contain="register with the state licensing board")
-    w.add("wrapped lines", "wrapped-lines.txt", text("word\n" * 30_000), "ingested",
-          "30,000 hard-wrapped lines joined into one paragraph (no quadratic join)")
+    w.add("wrapped lines", "wrapped-lines.txt", text("word\n" * 5_000), "ingested",
+          "5,000 hard-wrapped lines joined into one paragraph")
     w.add("long paragraph", "long-paragraph.txt", text((PARAGRAPH + " ") * 150), "ingested",
           "a 36 KB line of prose")
 
@@ -296,15 +296,17 @@ def _names(w: _Writer) -> None:
 
 
 def _regex_bombs(w: _Writer) -> None:
-    n = 100_000
+    # 100 KB each, except the lines that are prose to the chunker (10 KB: they are embedded, chunk by chunk);
+    # the old patterns took a minute on 9 KB of "login to ". tests/ingestion/test_regex_budget.py times them.
+    n, prose = 100_000, 10_000
     bombs = {
-        "login-to": "login to " * (n // 9),
-        "register-for": "register " + "for " * (n // 4) + "x",
+        "login-to": "login to " * (prose // 9),
+        "register-for": "register " + "for " * (prose // 4) + "x",
         "views-spaces": "views" + " " * n + "x",
         "views-colon-spaces": "Views" + " " * n + ":" + " " * n + "x",
         "rss-spaces": "rss" + " " * n + "feeds",
         "copyright-spaces": "(c)" + " " * n + "20",
-        "join-words": "join" + " a" * (n // 2),
+        "join-words": "join" + " a" * (prose // 2),
         "previous-post": "previous post" + " x" * (n // 2) + "\n",
         "published-by": "published by" + " " * n + "x",
         "bare-url": "https://" + "a" * n + " b",
@@ -318,7 +320,7 @@ def _regex_bombs(w: _Writer) -> None:
     headings = {
         "spaces-then-hashes": "# a" + " " * n + "###x",
         "hashes": "# " + "#" * n + " x",
-        "space-hash-pairs": "# a" + " #" * (n // 2) + "x",
+        "space-hash-pairs": "# a" + " #" * (prose // 2) + "x",
         "leading-spaces": " " * n + "# x",
     }
     for name, line in headings.items():
@@ -336,8 +338,8 @@ def _html(w: _Writer) -> None:
     w.add("100,000 nested blockquotes", "nested-blockquote.html",
           page("<blockquote>" * deep + PARAGRAPH + "</blockquote>" * deep), "ingested",
           "quadratic in the old innermost-block search", must_contain=PARAGRAPH)
-    w.add("20,000 nested divs with paragraphs", "nested-div-p.html",
-          page("<div><p>Level text.</p>" * 20_000 + f"<p>{PARAGRAPH}</p>" + "</div>" * 20_000), "ingested",
+    w.add("5,000 nested divs with paragraphs", "nested-div-p.html",
+          page("<div><p>Level text.</p>" * 5_000 + f"<p>{PARAGRAPH}</p>" + "</div>" * 5_000), "ingested",
           "a block at every level", must_contain=PARAGRAPH)
     w.add("100,000 nested inline tags", "nested-inline.html",
           page("<p>" + "<b>" * deep + PARAGRAPH + "</b>" * deep + "</p>"), "ingested",
@@ -490,6 +492,22 @@ def _links_and_special_files(w: _Writer, outside: Path) -> None:
     unreadable = w.add("unreadable file", "unreadable.txt", text(), "ingested" if os.geteuid() == 0 else
                        "refused", "no read permission (root reads it anyway)")
     unreadable.chmod(0)
+
+
+def remove_documents(folder: Path) -> None:
+    """Delete what `make_documents` wrote (shutil.rmtree recurses per folder level, and 1,200 is too deep)."""
+    folders, pending = [], [folder]
+    while pending:
+        current = pending.pop()
+        folders.append(current)
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                else:
+                    os.unlink(entry.path)
+    for current in reversed(folders):
+        os.rmdir(current)
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_documents import PARAGRAPH, Case, make_documents  # noqa: E402
+from make_documents import PARAGRAPH, Case, make_documents, remove_documents  # noqa: E402
 
 from advisor.ingestion.loaders import display_path  # noqa: E402
 from advisor.models import IngestReport  # noqa: E402
@@ -48,7 +48,11 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="hostile-") as scratch:
         work = args.keep or Path(scratch)
-        failures = run(work)
+        try:
+            failures = run(work)
+        finally:
+            if not args.keep:
+                remove_documents(work / "hostile")
     print(f"\n{time.perf_counter() - started:.0f} s in all")
     if failures:
         print(f"\nFAILED ({len(failures)}):\n  " + "\n  ".join(failures))
@@ -84,7 +88,7 @@ def run(work: Path) -> list[str]:
     counts: dict[str, int] = {}
     matched: set[str] = set()
     for case in cases:
-        shown = display_path(os.path.join(os.fsencode(folder), case.path))
+        shown = display_path(Path(os.fsdecode(os.path.join(os.fsencode(folder), case.path))))
         messages = errors.get(shown)
         if messages:
             outcome, note = "refused", " / ".join(messages)

@@ -35,7 +35,8 @@ def test_the_askers_years_are_set_beside_the_articles_range(advisor: Advisor) ->
     first = _first_sentence(answer.text)
     assert first.startswith("You mention 6 years in practice; the articles put the usual requirement at")
     assert re.search(r"five to ten years|5-10 years", first)
-    assert answer.citations[0].snippet and re.search(r"five to ten years|5-10 years", answer.citations[0].snippet)
+    cited = answer.citations[0].snippet
+    assert re.search(r"five to ten years|5-10 years", cited)
 
 
 def test_the_situation_is_remembered_across_the_conversation(advisor: Advisor) -> None:
@@ -67,7 +68,8 @@ def test_filler_never_appears_in_answers(advisor: Advisor) -> None:
 
 
 def test_small_talk_is_answered_kindly(advisor: Advisor) -> None:
-    for message, act in (("Hi!", "greeting"), ("thanks, that helps", "thanks"), ("what can you do?", "capabilities")):
+    chats = (("Hi!", "greeting"), ("thanks, that helps", "thanks"), ("what can you do?", "capabilities"))
+    for message, act in chats:
         answer = advisor.ask(message)
         assert answer.act == act and not answer.refused and not answer.citations
         assert "can't" not in answer.text.split(".")[0]

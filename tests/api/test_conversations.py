@@ -8,11 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from advisor.api.app import create_app
+from advisor.api.security import ANONYMOUS
 from advisor.conversations import ConversationNotFoundError, ConversationStore, MessageNotFoundError
 from advisor.models import Answer, Citation
 from advisor.service import Advisor
 from advisor.settings import Settings
 from tests.api.conftest import QUESTION, api_settings
+from tests.conversations.previous_schema import create_previous_database
 
 
 def test_conversation_read_and_delete(client: TestClient):
@@ -23,6 +25,8 @@ def test_conversation_read_and_delete(client: TestClient):
     user, assistant = conversation["messages"]
     assert user["content"] == QUESTION and user["citations"] == []
     assert assistant["content"] == chat["answer"] and assistant["citations"] == chat["citations"]
+    assert (user["coverage"], user["act"]) == (None, None)
+    assert (assistant["coverage"], assistant["act"]) == (chat["coverage"], chat["act"]) == ("full", "career")
     deleted = client.delete(path)
     assert deleted.status_code == 204 and deleted.content == b""
     assert client.get(path).status_code == 404
@@ -78,6 +82,28 @@ def test_conversations_survive_a_restart(settings: Settings, advisor: Advisor, t
         store.close()
 
 
+def test_conversations_stored_by_the_previous_version_are_served_and_continued(
+        settings: Settings, advisor: Advisor, tmp_path: Path):
+    app_settings = api_settings(settings, tmp_path)
+    assert app_settings.database_url is not None
+    old = create_previous_database(app_settings.database_url, owner=ANONYMOUS)
+    app = create_app(app_settings, advisor)
+    with TestClient(app) as client:
+        path = f"/v1/conversations/{old.conversation_id}"
+        before = client.get(path)
+        assert before.status_code == 200
+        question, answer = before.json()["messages"]
+        assert answer["id"] == old.answer_id and answer["citations"][0]["snippet"] == "oversee clinical operations"
+        assert [(m["coverage"], m["act"]) for m in (question, answer)] == [(None, None), (None, None)]
+        follow_up = client.post("/v1/chat", json={"message": QUESTION, "conversation_id": old.conversation_id})
+        assert follow_up.status_code == 200 and follow_up.json()["act"] == "career"
+        after = client.get(path).json()["messages"]
+        assert len(after) == 4 and after[-1]["act"] == "career" and after[-1]["coverage"] is not None
+        feedback = {"conversation_id": old.conversation_id, "message_id": old.answer_id, "rating": "down"}
+        assert client.post("/v1/feedback", json=feedback).status_code == 201
+    app.state.api.conversations.close()
+
+
 def test_default_database_is_sqlite_in_the_data_dir(settings: Settings, advisor: Advisor, tmp_path: Path):
     app_settings = api_settings(settings, tmp_path, database_url=None, data_dir=tmp_path / "data")
     app = create_app(app_settings, advisor)
@@ -101,12 +127,14 @@ def store(tmp_path: Path):
 def test_store_keeps_order_citations_and_owners(store: ConversationStore):
     conversation = store.create_conversation("owner-a", title="t" * 500)
     assert len(conversation.title or "") == 200
-    answer = Answer(question="q1", standalone_question="q1", text="a1 [1]", citations=[CITATION])
+    answer = Answer(question="q1", standalone_question="q1", text="a1 [1]", citations=[CITATION],
+                    coverage="partial", act="career")
     user, assistant = store.record_exchange(conversation.id, "q1", answer, owner="owner-a")
     store.append_message(conversation.id, "user", "q2")
     messages = store.list_messages(conversation.id, owner="owner-a")
     assert [m.content for m in messages] == ["q1", "a1 [1]", "q2"]
     assert messages[1].citations == [CITATION] and messages[1].id == assistant.id
+    assert [(m.coverage, m.act) for m in messages] == [(None, None), ("partial", "career"), (None, None)]
     assert [t.role for t in store.history(conversation.id)] == ["user", "assistant", "user"]
     assert messages[0].created_at.tzinfo is not None
 

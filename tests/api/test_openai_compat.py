@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from advisor.api.routes.openai_compat import format_footnotes
 from advisor.formatting import citation_label, short_quote
 from advisor.models import Citation
-from tests.api.conftest import CLINICAL, KEY_A, QUESTION, LiveServer
+from tests.api.conftest import CLINICAL, GREETING, KEY_A, QUESTION, LiveServer
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ def test_completion_has_footnotes_and_structured_citations(client: openai.OpenAI
     extra = completion.model_extra or {}
     citations = extra["citations"]
     assert citations and extra["refused"] is False
+    assert (extra["coverage"], extra["act"]) == ("full", "career")
     assert "\n\nSources:\n[1] " in content
     sources = content.split("\n\nSources:\n", 1)[1]
     for c in citations:  # each source once, labelled, with a short quote of its snippet
@@ -58,8 +59,11 @@ def test_stream_ends_with_citations(client: openai.OpenAI):
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     finals = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
     assert len(finals) == 1
-    citations = (finals[0].model_extra or {})["citations"]
+    final = finals[0].model_extra or {}
+    citations = final["citations"]
     assert citations and "\n\nSources:\n[1] " in text
+    assert (final["refused"], final["coverage"], final["act"]) == (False, "full", "career")
+    assert all("coverage" not in (c.model_extra or {}) for c in chunks if c is not finals[0])
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[-1].usage is not None and not chunks[-1].choices
 
@@ -82,8 +86,27 @@ def test_message_list_is_the_conversation(client: openai.OpenAI, advisor):
 def test_refusal_has_no_sources(client: openai.OpenAI):
     completion = client.chat.completions.create(model="advisor",
                                                 messages=[{"role": "user", "content": CLINICAL}])
-    assert (completion.model_extra or {})["refused"] is True
+    extra = completion.model_extra or {}
+    assert (extra["refused"], extra["coverage"], extra["act"], extra["citations"]) == (
+        True, None, "clinical", [])
     assert "Sources:" not in (completion.choices[0].message.content or "")
+
+
+def test_a_greeting_is_small_talk_not_a_refusal(client: openai.OpenAI):
+    completion = client.chat.completions.create(model="advisor",
+                                                messages=[{"role": "user", "content": GREETING}])
+    extra = completion.model_extra or {}
+    assert (extra["act"], extra["refused"], extra["coverage"], extra["citations"]) == (
+        "greeting", False, None, [])
+    content = completion.choices[0].message.content or ""
+    assert content and "Sources:" not in content
+    chunks = list(client.chat.completions.create(model="advisor", stream=True,
+                                                 messages=[{"role": "user", "content": GREETING}]))
+    final = chunks[-1].model_extra or {}
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert (final["act"], final["refused"], final["coverage"], final["citations"]) == (
+        "greeting", False, None, [])
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == content
 
 
 def test_errors_reach_the_client_as_openai_errors(server: LiveServer, client: openai.OpenAI):

@@ -39,7 +39,7 @@ class ScriptedAdvisor:
         yield StreamEvent(delta="answer ")
         yield StreamEvent(delta=text.removeprefix("answer "))
         yield StreamEvent(answer=Answer(question=question, standalone_question=question, text=text,
-                                        citations=[CITATION]))
+                                        citations=[CITATION], coverage="full", act="career"))
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         *_, last = self.ask_stream(question, history)
@@ -86,6 +86,8 @@ def test_ask_starts_a_conversation_then_continues_it_with_its_history(service: C
     first = service.ask(question, None, "owner-a")
     assert first.reply.content == first.answer.text == "answer 1 [1]"
     assert first.reply.citations == [CITATION] and first.question.content == question
+    assert (first.reply.coverage, first.reply.act) == ("full", "career")
+    assert (first.question.coverage, first.question.act) == (None, None)
     conversation = store.get_conversation(first.conversation_id, owner="owner-a")
     assert conversation is not None and conversation.title == question[:TITLE_CHARS]
 
@@ -116,6 +118,8 @@ def test_a_streamed_answer_is_stored_once_it_is_complete(service: ConversationSe
     stream = service.ask_stream("What does a medical director do?", history)
     assert list(stream) == ["answer ", "1 [1]"]
     exchange = service.record("owner-a", None, "What does a medical director do?", stream.answer)
+    assert [(m.coverage, m.act) for m in service.conversation(exchange.conversation_id, "owner-a")[1]] == [
+        (None, None), ("full", "career")]
     assert [t.content for t in service.history(exchange.conversation_id, "owner-a")] == [
         "What does a medical director do?", "answer 1 [1]"]
     assert store.list_conversations("owner-a")[0].id == exchange.conversation_id
