@@ -271,9 +271,21 @@ class Advisor:
         intent = self.guard.check_intent(q.text)
         if intent.reason is None or intent.reason == "clinical" or self._defines_a_known_term(q):
             return intent.reason if intent.reason == "clinical" else None
+        if intent.reason == "out_of_scope" and self._asks_about_known_terms(q):
+            return None
         if intent.reason == "injection" or not q.follow_up:
             return intent.reason
         return None
+
+    def _asks_about_known_terms(self, q: _Question) -> bool:
+        """Whether every specific term of what is asked is one the documents use, and there are at least two
+        ("does my state license need to be unrestricted?"): the question is about their subject, whatever
+        the nearest refusal exemplar says."""
+        terms = self.index.terms
+        clause = analyse(q.text).clause or q.text
+        specific = terms.specific_terms(clause)
+        return len(specific) >= 2 and all(terms.mentions(t) for t in specific) \
+            and not terms.unknown_words(clause)
 
     def _defines_a_known_term(self, q: _Question) -> bool:
         """Whether the question asks what a term the documents use means ("what is HIPAA?"): the guard must
@@ -342,7 +354,8 @@ class Advisor:
         if not candidates:
             return AnswerPlan(request.analysis, coverage="none")
         scores, _ = self.scorer.scores(candidates, request)
-        return plan_answer(request, candidates, scores, request.analysis, request.situation)
+        return plan_answer(request, candidates, scores, request.analysis, request.situation,
+                           self.settings.tuning)
 
     def _rerank(self, request: AnswerRequest, found: _Retrieval) -> list[RetrievedChunk]:
         """The hit whose best sentence (scored against the question like an answer sentence) and fused score

@@ -72,6 +72,13 @@ class Tuning(BaseModel):
         0.85, description="A unit this similar to one already picked is a repeat and is left out.")
     dangling_penalty: float = Field(
         0.05, description="Taken off a sentence that opens by pointing back ('This', 'They') at another.")
+    # answer planning: which sentence leads
+    lead_role_bonus: float = Field(
+        0.05, description="Added for a sentence whose role fits the question ('what is X?': a definition).")
+    lead_focus_weight: float = Field(
+        0.3, description="Weight of the share of the question's focus a sentence names, choosing the lead.")
+    lead_dangling_penalty: float = Field(
+        0.1, description="Taken off a lead that opens by pointing back at the sentence before it.")
     # scope
     relevance_threshold: float = Field(
         0.30, description="Minimum cosine similarity between question and best chunk to answer at all.")

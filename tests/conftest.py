@@ -43,7 +43,7 @@ SLOW_PATHS = (
     "tests/evaluation/test_floors.py",  # the whole shipped question set
     "tests/evaluation/test_cli.py",  # `advisor eval` end to end
 )
-"""Files (relative to the checkout) whose tests are all slow, in folders whose modules are not marked here."""
+"""Test files (relative to the checkout) that are slow as a whole but carry no `pytestmark` of their own."""
 
 SLOW_FIXTURES = frozenset({"browser", "open_page", "llama_server", "gguf_path", "chroma_server",
                            "postgres_server"})

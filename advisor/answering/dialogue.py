@@ -27,6 +27,8 @@ _ACKNOWLEDGEMENT = re.compile(
     r"bye|goodbye|see\s+you|have\s+a\s+good\s+(?:day|one)|will\s+do|sounds\s+good)\b",
     re.I,
 )
+_LEADING_ACK = re.compile(r"\b(?:ok(?:ay)?|alright|all\s+right|great|cool|got\s+it|i\s+see|hmm+|right|sure|"
+                          r"perfect|nice|interesting)\b", re.I)
 _CAPABILITIES = re.compile(
     r"\b(?:what\s+(?:can|do)\s+you\s+(?:do|help\s+with|know)|what\s+are\s+you|who\s+are\s+you|"
     r"are\s+you\s+(?:a\s+)?(?:real\s+)?(?:person|human|bot|robot|ai|chatbot|doctor)|"
@@ -70,9 +72,12 @@ def small_talk(message: str) -> SmallTalk | None:
 
 
 def without_pleasantries(message: str) -> str:
-    """The question without a leading greeting or thanks ("hi! what does it pay?" -> "what does it pay?")."""
+    """The question without a leading greeting, thanks or acknowledgement ("hi! what does it pay?" -> "what
+    does it pay?", "ok and after residency?" -> "and after residency?")."""
     rest = _GREETING.sub("", message, count=1)
-    rest = re.sub(r"^\s*(?:" + _THANKS.pattern + r")[\s,.!:;-]*", "", rest, count=1, flags=re.I)
+    for _ in range(3):  # "great, thanks! ok, ..." in any order
+        for pattern in (_THANKS, _LEADING_ACK):
+            rest = re.sub(r"^\s*(?:" + pattern.pattern + r")[\s,.!:;-]*", "", rest, count=1, flags=re.I)
     return rest.strip() or message
 
 

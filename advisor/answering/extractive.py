@@ -39,7 +39,8 @@ class ExtractiveAnswerer(Answerer):
             return ComposedAnswer(text="", citations=[])
         scores, similarity = self.scorer.scores(candidates, request)
         plan = request.plan or plan_answer(request, candidates, scores,
-                                           request.analysis or analyse(request.question), request.situation)
+                                           request.analysis or analyse(request.question), request.situation,
+                                           self.tuning)
         if plan.figure_required or plan.coverage == "none":
             return ComposedAnswer(text="", citations=[], metadata={"coverage": "none"})
         limit = _RELATED_UNITS if plan.coverage == "partial" else self.tuning.max_answer_units

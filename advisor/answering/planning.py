@@ -21,6 +21,7 @@ from advisor.answering.question import QuestionAnalysis, expansions
 from advisor.answering.situation import Situation, years_range
 from advisor.models import Coverage
 from advisor.text import STOPWORDS, tokens_of
+from advisor.tuning import Tuning
 
 _ROLE_FITS = {  # the sentence roles that answer each type best
     "definition": ("definition",),
@@ -28,14 +29,14 @@ _ROLE_FITS = {  # the sentence roles that answer each type best
     "steps": ("advice", "list_item"),
     "list": ("list_item", "advice"),
     "advice": ("advice", "figure"),
+    "open": ("list_item",),
+    "yes_no": ("list_item",),
 }
-_ROLE_BONUS = 0.05
 _TOPIC_TYPES = ("yes_no", "open", "comparison")
-_MATCH_SHARE = 0.5  # share of the focus's weight a sentence must hold to be about it
 _COMPARES = re.compile(r"\b(?:better|worse|more|less|higher|lower|than|whereas|while|unlike|compared|"
                        r"versus|vs\.?|rather|instead|differs?|difference)\b", re.I)
-_READINESS = re.compile(r"\b(?:enough|ready|qualif\w*|eligible|experience|years?|how\s+long|clinical\s+time|"
-                        r"apply|too\s+(?:early|late|soon))\b", re.I)
+_READINESS = re.compile(r"\b(?:enough|ready|qualif\w*|eligible|how\s+long|too\s+(?:early|late|soon)|"
+                        r"how\s+many\s+years)\b", re.I)
 READINESS_QUERY = "years of clinical practice and experience required"
 """What finds the articles' requirement when an asker who stated their situation asks if they are ready."""
 
@@ -66,8 +67,10 @@ class AnswerPlan:
 
 
 def plan_answer(request: AnswerRequest, candidates: list[Candidate], scores: np.ndarray,
-                analysis: QuestionAnalysis, situation: Situation | None = None) -> AnswerPlan:
+                analysis: QuestionAnalysis, situation: Situation | None = None,
+                tuning: Tuning | None = None) -> AnswerPlan:
     """The plan for answering `request` from `candidates` (scored like answer sentences)."""
+    tuning = tuning or Tuning()
     plan = AnswerPlan(analysis)
     if not candidates:
         return replace(plan, coverage="none")
@@ -78,26 +81,28 @@ def plan_answer(request: AnswerRequest, candidates: list[Candidate], scores: np.
         plan.lead = max(stating, key=lambda i: scores[i])
         return _relate_situation(plan, candidates, scores, situation, request)
     fits = _ROLE_FITS.get(analysis.type, ())
-    bonus = np.array([_ROLE_BONUS if c.role in fits else 0.0 for c in candidates])
+    bonus = np.array([tuning.lead_role_bonus if c.role in fits else 0.0 for c in candidates])
     if analysis.type == "comparison" and len(analysis.sides) == 2:
         return _plan_comparison(plan, candidates, scores + bonus, request)
     unasked = _not_in_corpus(request, analysis)
     if unasked and not any(_holds(c, unasked) for c in candidates):
         plan.coverage, plan.uncovered = "partial", _phrase(analysis, unasked)
         return plan
-    about = np.ones(len(candidates), dtype=bool)
     if analysis.named:
         about = np.array([_names(c, analysis.focus) for c in candidates])
         if not about.any():
             plan.coverage = "partial"
             plan.uncovered = f"what {analysis.focus} is" if analysis.type == "definition" else analysis.focus
             return plan
+        plan.lead = int(np.argmax(np.where(about, scores + bonus, -np.inf)))
     else:
+        # The sentence that names what is asked and can stand first: its share of the focus's (IDF) weight
+        # counts, and a sentence that points back at the one before it would open the answer mid-thought.
         weights = _weights(_focus_terms(request, analysis), request.term_weights)
-        shares = np.array([_share(c, weights) for c in candidates])
-        if (shares >= _MATCH_SHARE).any():
-            about = shares >= _MATCH_SHARE
-    plan.lead = int(np.argmax(np.where(about, scores + bonus, -np.inf)))
+        shares = np.array([_share(c, weights) if weights else 0.0 for c in candidates])
+        dangling = np.array([c.dangling for c in candidates], dtype=float)
+        plan.lead = int(np.argmax(scores + bonus + tuning.lead_focus_weight * shares
+                                  - tuning.lead_dangling_penalty * dangling))
     return _relate_situation(plan, candidates, scores, situation, request)
 
 

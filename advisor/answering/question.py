@@ -187,7 +187,9 @@ def _is_term(phrase: str) -> bool:
     ("a typical day like") or another question ("the difference between...")."""
     words = phrase.split()
     return 0 < len(words) <= 6 and not _DESCRIPTION.search(phrase) and not _NOT_A_TERM.match(phrase) \
-        and not re.search(rf"\b(?:{_AUX}|i|you|my|between)\b", phrase, re.I)
+        and not re.search(rf"\b(?:{_AUX}|i|you|my|between|responsible|involved|required|needed)\b", phrase,
+                          re.I) \
+        and not re.search(r"\b(?:for|of|to|with|about|in|on|at|by)\s*[?.!]*$", phrase, re.I)
 
 
 def _acronym_in(text: str) -> str:

@@ -61,7 +61,8 @@ def note_answer(state: ApiState, question: str, answer: Answer, route: str) -> N
     state.metrics.observe_answer(answer)
     fields: dict[str, object] = {
         "route": route, "refused": answer.refused, "refusal_reason": answer.refusal_reason,
-        "coverage": answer.coverage, "act": answer.act, "citations": len(answer.citations), "answerer": answer.answerer,
+        "coverage": answer.coverage, "act": answer.act, "citations": len(answer.citations),
+        "answerer": answer.answerer,
         "answer_ms": round(answer.timings_ms.get("total", 0.0), 1),
     }
     if state.settings.debug_logging:

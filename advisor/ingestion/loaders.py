@@ -115,17 +115,17 @@ def _walk(folder: Path, follow_symlinks: bool, skip: SkipHandler) -> Iterator[Pa
                         target = _resolve(path)
                         if target is None or not target.exists():
                             if supported:
-                                skip(path, "broken symbolic link: its target does not exist")
+                                skip(path, "broken symbolic link (a loop, or its target does not exist)")
                             continue
                     else:
                         target = _link_target(path, root, skip if supported or path.is_dir() else None)
                         if target is None:
                             continue
                     if target.is_dir():
-                        if follow_symlinks and target not in seen:
+                        # a folder inside is read where it is; one outside is read once, so loops end
+                        if follow_symlinks and target not in seen and not target.is_relative_to(root):
                             seen.add(target)
                             pending.append(path)
-                        # otherwise its files are read where they are, inside the folder
                     elif supported:
                         yield path
                 elif entry.is_dir(follow_symlinks=False):
@@ -152,7 +152,8 @@ def _link_target(path: Path, root: Path, skip: SkipHandler | None) -> Path | Non
     target = _resolve(path)
     if target is None or not target.exists():
         if skip:
-            skip(path, "broken symbolic link: its target does not exist")
+            reason = "a loop" if target is None else "its target does not exist"
+            skip(path, f"broken symbolic link: {reason}")
         return None
     if not target.is_relative_to(root):
         if skip:
@@ -180,7 +181,7 @@ def load_manifest(folder: Path, follow_symlinks: bool = False) -> dict[str, dict
         if target is None or not target.is_relative_to(folder.resolve()):
             raise DocumentError("manifest is a symbolic link out of its folder: skipped")
     try:
-        data = _read_bounded(path, MAX_MANIFEST_BYTES)
+        data = _read_bounded(path, MAX_MANIFEST_BYTES, "manifest")
         entries = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise DocumentError(f"manifest is not valid UTF-8 (byte {exc.start})") from exc
@@ -284,7 +285,7 @@ def _document_id(path: Path) -> str:
     return doc_id
 
 
-def _read_bounded(path: Path, max_bytes: int) -> bytes:
+def _read_bounded(path: Path, max_bytes: int, what: str = "file") -> bytes:
     """At most `max_bytes` bytes of a regular file (the size is checked again: files change, and lie)."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe swapped in must not block the read
     with os.fdopen(descriptor, "rb") as handle:
@@ -292,7 +293,7 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes:
             raise DocumentError("not a regular file")
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise DocumentError(f"file is over the {max_bytes:,}-byte limit")
+        raise DocumentError(f"{what} is over the {max_bytes:,}-byte limit")
     return data
 
 

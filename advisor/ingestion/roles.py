@@ -23,7 +23,9 @@ order. Roles, by precedence (the first that applies wins):
 - `statement`: everything else.
 
 `dangling` marks a unit that opens by pointing back at the sentence before ("This", "They", "Moreover",
-"If so", "In this role", "Many also ..."): an answer that quotes it should quote that sentence too.
+"If so", "In this role", "Many also ...", "Of these, ..."): an answer that quotes it should quote that
+sentence too. It is read from the unit alone, so the first unit of a chunk can dangle (its antecedent is
+in the chunk before). An instruction never dangles: nothing travels with it.
 
 Design notes:
 - Cues are linguistic (addressee, mood, discourse markers, what the sentence names), not the corpus's own
@@ -39,6 +41,18 @@ Design notes:
   certifications still has the list's heading).
 - Imperative list items under a heading of responsibilities or duties ("Some common responsibilities
   include:") describe the job, not what the reader should do: they stay `list_item`, not `advice`.
+- The precedence decides mixed units: "To start your journey, create a focused 90-day plan." states a
+  quantity, so it is a `figure`; "In the first 30 days, have a career conversation ..." is `advice` (the
+  first, next or final N days of a plan order steps and count nothing).
+- Instructions are matched only with a requester and an object: "network with", "reach out to a mentor",
+  "email the coordinator", "pay the exam fee when you register" are advice; "never share your password"
+  is not a request.
+- The previous unit is the unit before in the chunk, including those `answer_units` drops (questions,
+  "... include:" intros); for a chunk's first unit a question section heading ("What is HIPAA?") is it.
+
+Speed: most patterns are written in lower case and run on the lower-cased unit (without IGNORECASE,
+Python's `re` scans large alternations several times faster); instruction patterns run only when one cheap
+scan finds a word they all need. About 5,000 units per second on one core.
 
 Pure and deterministic: no model, no I/O. Encoded for the vector store with `encode_roles` (compact JSON)
 and read back with `decode_roles`, which rejects malformed input with ValueError.
@@ -84,16 +98,19 @@ def _lc(pattern: str) -> re.Pattern[str]:
 
 # ---- shared vocabularies -------------------------------------------------------------------------------
 
+# Names of an AI. "Assistant", "model", "agent" and "bot" alone are also job titles or ordinary words
+# ("the assistant director", "a care model", "insurance agents"): they count only as an addressee, before
+# a colon or a comma ("Note to the assistant: ...").
 _AI = (
-    r"(?:ai|a\.i\.|artificial intelligence|assistant|ai assistant|chat ?bot|bot|llm|large language model|"
-    r"language model|gpt|chatgpt|claude|gemini|copilot|model|agent|answerer)"
+    r"(?:ai|a\.i\.|artificial intelligence|ai (?:assistant|model|system|tool)|virtual assistant|chat ?bot|"
+    r"llm|large language model|language model|gpt|chatgpt|claude|gemini|copilot|answerer)"
 )
+_AI_ADDRESSEE = r"(?:" + _AI + r"|assistant|bot|model|agent)s?\s*[:,]"
 _SECRET = (
     r"(?:pass(?:word|code|phrase)s?|log-?in(?: credentials| details| info(?:rmation)?)?|credentials|"
-    r"user ?names? and pass\w+|pin(?: number| code)?|social security(?: number)?|ssns?|"
-    r"credit card(?: number| details)?|debit card|card number|cvv|security code|"
-    r"bank (?:account|details|information|login)|account number|routing number|"
-    r"(?:one[- ]time|verification|2fa|two[- ]factor|authentication) code|"
+    r"user ?names? and pass\w+|pin(?: number| code)?|social security(?: number)?|ssns?|credit card(?: number|"
+    r" details)?|debit card|card number|cvv|security code|bank (?:account|details|information|login)|"
+    r"account number|routing number|(?:one[- ]time|verification|2fa|two[- ]factor|authentication) code|"
     r"mother'?s maiden name)"
 )
 _IDENTIFIER = (
@@ -104,10 +121,11 @@ _HAND_OVER = (
     r"(?:send|e-?mail|text|submit|provide|share|give|enter|type|forward|fax|mail|post|reply with|"
     r"respond with|dm|message|upload|confirm|disclose|include|verify|paste)"
 )
+# Bounded quantifiers after a token start: every pattern here runs in linear time on any input.
 _DESTINATION = (
-    r"(?:[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://|www\.|\b(?:to|at|via) (?:this|the following|our|my) "
-    r"(?:e-?mail|address|number|account|link|form|portal)|\breply to this|"
-    r"\bto (?:verify|confirm|validate|unlock|activate)\b|\bfor verification\b)"
+    r"(?:(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,5}|https?://|www\.|"
+    r"\b(?:to|at|via) (?:this|the following|our|my) (?:e-?mail|address|number|account|link|form|portal)|"
+    r"\breply to this|\bto (?:verify|confirm|validate|unlock|activate)\b|\bfor verification\b)"
 )
 
 # Concrete career content: things a physician can act on or look up. Topic words shared by every sentence
@@ -116,17 +134,16 @@ _DESTINATION = (
 _CONCRETE = _lc(
     r"\b(?:committees?|board(?:s| certifi\w*)?|certif\w*|credential\w*|degrees?|master'?s|mba|mha|mph|"
     r"fellowships?|residen(?:cy|cies|ts?)|chief resident|licen[sc]\w*|mentor\w*|network(?:s|ing)?|"
-    r"r[ée]sum[ée]s?|cvs?|curriculum vitae|interviews?|contracts?|negotiat\w*|salar\w*|compensation|"
-    r"income|budget\w*|financ\w*|revenue|expenses?|margins?|costs?|operations?|operational|business|"
-    r"quality improvement|patient safety|complian\w*|compliant|regulat\w*|hipaa|accredit\w*|"
-    r"polic(?:y|ies)|protocols?|strateg\w*|governance|administrat\w*|management|managers?|executives?|"
-    r"titles?|titled|listings?|chairs?|section chief|projects?|workshops?|courses?|seminars?|coaching|"
-    r"utilization|insur\w*|payers?|pharma\w*|biotech|data|metrics?|dashboards?|stakeholders?|staffing|"
-    r"schedul\w*|recruit\w*|risk|value-based|associations?|societ(?:y|ies)|conferences?|research|"
-    r"trials?|apprentic\w*|associate|assistant|departments?|bylaws|privileg\w*|case management|"
-    r"prior authori[sz]ation|telemedicine|consult\w*|nonprofits?|facilit(?:y|ies)|nursing homes?|"
-    r"hospices?|health systems?|health plans?|government|agenc(?:y|ies)|universit(?:y|ies)|academic|"
-    r"long-term care|payment models?)\b"
+    r"r[ée]sum[ée]s?|cvs?|curriculum vitae|interviews?|contracts?|negotiat\w*|salar\w*|compensation|income|"
+    r"budget\w*|financ\w*|revenue|expenses?|margins?|costs?|operations?|operational|business|"
+    r"quality improvement|patient safety|complian\w*|compliant|regulat\w*|hipaa|accredit\w*|polic(?:y|ies)|"
+    r"protocols?|strateg\w*|governance|administrat\w*|management|managers?|executives?|titles?|titled|"
+    r"listings?|chairs?|section chief|projects?|workshops?|courses?|seminars?|coaching|utilization|insur\w*|"
+    r"payers?|pharma\w*|biotech|data|metrics?|dashboards?|stakeholders?|staffing|schedul\w*|recruit\w*|risk|"
+    r"value-based|associations?|societ(?:y|ies)|conferences?|research|trials?|apprentic\w*|associate|"
+    r"assistant|departments?|bylaws|privileg\w*|case management|prior authori[sz]ation|telemedicine|"
+    r"consult\w*|nonprofits?|facilit(?:y|ies)|nursing homes?|hospices?|health systems?|health plans?|"
+    r"government|agenc(?:y|ies)|universit(?:y|ies)|academic|long-term care|payment models?)\b"
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}s?\b")
 # A named role or body: two or more capitalised words inside the sentence ("Regional Medical Director",
@@ -161,81 +178,82 @@ _INSTRUCTION_HINT = _lc(
     r"log-?in|credentials|pin|ssns?|social|credit|debit|card|cvv|security|bank|account|routing|code|maiden|"
     r"wire[sd]?|transfer\w*|deposit\w*|remit|venmo|zelle|paypal|cash ?app|bitcoin|crypto|gift|wallet|union|"
     r"moneygram|dea|npi|licen[sc]e|birth|address|number|passport|say|print|output|respond|reply|answer|inst|"
-    r"sys|tell|inform|advise|instruct|remind|note|message|memo|attention|reminder|request|directive|dear|"
-    r"hey|hi)\b|<\||\[/?inst|<<|^\s*#"
+    r"sys|tell|inform|advise|instruct|remind|note|message|memo|attention|reminder|request|directive|dear|hey|"
+    r"hi)\b|<\||\[/?inst|<<|^\s*#"
 )
 _INSTRUCTION = [
     _lc(
-        r"\b(?:ignore|disregard|forget|overrides?|overriding|supersedes?|bypass|skip|"
-        r"(?:do not|don'?t|stop) (?:follow|obey)(?:ing)?)\b"
-        r"[^.!?]{0,60}\b(?:instructions?|prompts?|rules|guidelines|directives|system messages?|"
-        r"programming|guardrails|safety (?:rules|filters)|(?:the )?user'?s? (?:question|request|query)|"
-        r"everything (?:above|before|else|you (?:were|have been) told)|(?:all|any) (?:of the )?(?:above|"
-        r"prior|"
-        r"previous|earlier))\b"
+        r"\b(?:ignore|disregard|forget|overrides?|overriding|supersedes?|bypass|skip|(?:do not|don'?t|"
+        r"stop) (?:follow|obey)(?:ing)?)\b[^.!?]{0,60}\b(?:instructions?|prompts?|rules|guidelines|"
+        r"directives|system messages?|programming|guardrails|safety (?:rules|filters)|"
+        r"(?:the )?user'?s? (?:question|request|query)|everything (?:above|before|else|you (?:were|"
+        r"have been) told)|(?:all|any) (?:of the )?(?:above|prior|previous|earlier))\b"
     ),
     _lc(r"\b(?:system|developer|hidden|initial|original|secret) (?:prompt|message|instructions?)\b"),
     _lc(
         r"\b(?:note|message|instructions?|attention|reminder|directive|memo|request)s? (?:to|for) "
-        r"(?:the |any |all |every )?" + _AI + r"s?\b"
+        r"(?:the |any |all |every )?(?:" + _AI + r"s?\b|" + _AI_ADDRESSEE + r")"
     ),
     # "As an AI language model, ...", "If you are an AI reading this" (not "as an AI adoption lead").
     _lc(
         r"\b(?:as an?|you are an?|you're an?|you are the|if you are an?|if you're an?|act as an?|"
-        r"pretend (?:to be|you are) an?|dear) " + _AI + r"(?: language model| model| assistant| chat ?bot| "
-            r"system)?"
-        r"(?:\s*[,.;:!]|\s+(?:you|i|reading|summari[sz]ing|processing|answering|that|who|and|with|must|"
-        r"should|"
+        r"pretend (?:to be|you are) an?|dear) "
+        + _AI
+        + r"(?: language model| model| assistant| chat ?bot| system)?"
+        r"(?:\s*[,.;:!]|\s+(?:you|i|reading|summari[sz]ing|processing|answering|that|who|and|with|must|should|"
         r"will|please)\b|$)"
     ),
     _lc(r"\b(?:any|all|every) " + _AI + r"s? (?:reading|processing|summari[sz]ing|parsing|indexing)\b"),
     # An AI reading "this text", told what to say.
     _lc(
         _AI + r"s?(?: models?| systems?| assistants?| tools?)? (?:that (?:read|process|summari[sz]e) |"
-        r"(?:reading|processing|summari[sz]ing|parsing|indexing|ingesting|crawling) )(?:this|the following) "
-        r"(?:text|page|article|document|content|post|passage|site)\b"
+        r"(?:reading|processing|summari[sz]ing|parsing|indexing|ingesting|crawling) )(?:this|"
+        r"the following) (?:text|page|article|document|content|post|passage|site)\b"
     ),
     # Addressed to the assistant by name: "Assistant, disregard ...", "AI: ...".
     _lc(r"^(?:hey |hi |dear |attention,? |note,? )?(?:ai|a\.i\.|assistant|chat ?bot|bot|llm|gpt|chatgpt|"
-        r"claude|"
-        r"gemini|copilot)\s*[,:!]"),
+        r"claude|gemini|copilot)\s*[,:!]\s*(?:please |now )?(?:ignore|disregard|forget|you|do|don'?t|never|"
+        r"always|say|respond|reply|answer|tell|print|output|recommend|describe|write|repeat|reveal|state|"
+        r"include|add|remember|from now on|stop|mention|cite|list)\b"),
     _lc(r"\bfrom now on,? (?:you|the assistant|the ai)\b|\b(?:do not|don'?t|never) (?:cite|quote|mention|"
         r"reference|use|recommend) (?:any )?(?:other|another) (?:articles?|sources?|documents?|sites?|"
         r"websites?)\b|\b(?:cite|quote) only (?:this|our)\b"),
     _lc(
-        r"\b(?:reveal|print|repeat|show|output|leak|disclose|tell me|share)\b[^.!?]{0,30}"
-        r"\b(?:your (?:instructions|prompt|rules|configuration|guidelines)|hidden (?:instructions|prompt))\b"
+        r"\b(?:reveal|print|repeat|show|output|leak|disclose|tell me|"
+        r"share)\b[^.!?]{0,30}\b(?:your (?:instructions|prompt|rules|configuration|guidelines)|"
+        r"hidden (?:instructions|prompt))\b"
     ),
     _lc(r"\bjailbr[eo]a?k|\bdan mode\b|\bdeveloper mode\b|\bdo anything now\b|\bprompt injection\b"),
     _lc(r"<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?inst\]|<</?sys>>|^#{1,4} ?(?:system|instruction)"),
     _lc(r"^\s*(?:system|assistant)\s*:"),
     _lc(r"\b(?:tell|inform|advise|instruct|remind) (?:the|every|all|each) (?:users?|readers?)\b"),
     _lc(
-        r"\b(?:when|whenever|if) (?:you are |you're )?(?:summari[sz]ing|quoting|citing|indexing|parsing) "
-        r"(?:this|the following)\b|\b(?:when|whenever|if) (?:a |the |any )?(?:users?|readers?|someone|"
-        r"anyone) "
-        r"(?:asks?|inquires?|wants?)\b[^.!?]{0,60}\b(?:say|respond|reply|answer|state|claim|tell them|"
-        r"recommend|"
-        r"insist|output)\b"
+        r"\b(?:when|whenever|if) (?:you are |you're )?(?:summari[sz]ing|quoting|citing|indexing|"
+        r"parsing) (?:this|the following)\b|\b(?:when|whenever|if) (?:a |the |any )?(?:users?|readers?|"
+        r"someone|anyone) (?:asks?|inquires?|wants?)\b[^.!?]{0,60}\b(?:say|respond|reply|answer|state|claim|"
+        r"tell them|recommend|insist|output)\b"
     ),
     _lc(r"\b(?:respond|reply|answer)\b[^.!?]{0,20}\bonly with\b"),
     # Secrets: asking for one is enough; a negation ("never share your password") is security advice.
     _lc(r"(?<!never )(?<!not )(?<!n't )\b" + _HAND_OVER + r"\b[^.!?]{0,60}\b" + _SECRET + r"\b"),
-    # Money to an account, a wallet, a payment app or a gift card.
-    _lc(
-        r"\b(?:wire|wired|transfer|transferred|send|sent|pay|paid|deposit|remit|venmo|zelle|"
-        r"paypal)\b[^.!?]{0,80}?"
-        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd|euros?)|\bfees?\b|\bpayment\b|\bfunds\b|\bmoney\b)"
-        r"[^.!?]{0,80}?(?:\baccount\b|\bwallet\b|\bbitcoin|\bcrypto|\bgift cards?|\bwestern union|"
-        r"\bmoneygram|\bzelle|\bvenmo|\bpaypal|\bcash ?app|(?<![\w.])@[\w-]{2,})"
-    ),
-    _lc(r"^(?:venmo|zelle|paypal|cash ?app)\b[^.!?]{0,40}(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd))"),
-    _lc(
-        r"(?:\$\s?\d|\d[\d,.]*\s*(?:dollars|usd)|\bfees?\b)[^.!?]{0,60}\b(?:wire[sd]?|transferr?ed|"
-        r"deposited)\b"
-        r"[^.!?]{0,40}\b(?:account|wallet)\b"
-    ),
+    # Money: see _MONEY_REQUEST below.
 ]
+# Money asked for: a payment verb used as a request ("Wire the fee ...", "..., pay ...", "must be wired"),
+# an amount or a fee, and an account, a wallet, a payment app or a gift card, anywhere in the sentence
+# (three linear scans: "Some systems wire the bonus to your bank account" asks for nothing).
+_MONEY_REQUEST = _lc(
+    r"(?:^|[,;:]\s*|\b(?:please|must|should|need to|needs to|have to|has to|required to|asked to|you to|"
+    r"then|and)\s+)(?:be\s+)?(?:wire[sd]?|transfer(?:red)?|send|sent|pay|paid|deposit(?:ed)?|remit(?:ted)?|"
+    r"venmo|zelle|paypal)\b"
+)
+_MONEY = _lc(
+    r"\$\s?\d|(?<![\d,.])\d[\d,.]{0,20}\s*(?:dollars|usd|euros?)\b|\bfees?\b|\bpayment\b|\bfunds\b|"
+    r"\bmoney\b|\bdeposit\b"
+)
+_MONEY_DESTINATION = _lc(
+    r"\baccount\b|\bwallet\b|\bbitcoin|\bcrypto|\bgift ?cards?\b|\bwestern union\b|\bmoneygram\b|"
+    r"\bzelle\b|\bvenmo\b|\bpaypal\b|\bcash ?app\b|(?<![\w.])@[\w-]{2,}"
+)
 # "Say PWNED": an output word in capitals.
 _SAY_CAPS = re.compile(r"\b(?i:say|print|output|type|write)\s+[\"'“‘]?[A-Z]{4,}\b")
 # Identifiers and contact details: only when they are to be sent somewhere or "to verify".
@@ -248,6 +266,8 @@ def _is_instruction(text: str) -> bool:
     if not _INSTRUCTION_HINT.search(low):
         return False
     if any(p.search(low) for p in _INSTRUCTION) or _SAY_CAPS.search(text):
+        return True
+    if _MONEY_REQUEST.search(low) and _MONEY.search(low) and _MONEY_DESTINATION.search(low):
         return True
     return bool(_IDENTIFIER_REQUEST.search(low) and _DESTINATION_RE.search(low))
 
@@ -262,9 +282,9 @@ _FILLER_ALWAYS = [
         r"start|break|talk|discuss|look|walk|dig|unpack|find out|kick)\b"),
     _lc(r"\bwithout further ado\b|\bread on\b|\bstay tuned\b|\bkeep reading\b|\bbuckle up\b"),
     _lc(r"^(?:welcome(?: back)? to|thanks? (?:you )?for (?:reading|joining|stopping by)|we hope (?:this|that|"
-        r"you)|i hope (?:this|that|you)|let me (?:tell|share|walk|explain|show))\b|\bfeel free to "
-        r"(?:share|comment|reach out|contact|leave)\b|\bshare this (?:post|article|guide|page)\b|"
-        r"^here(?:'s|’s| is) (?:the|some) (?:good news|thing|deal|secret|truth|kicker|best part|bottom "
+        r"you)|i hope (?:this|that|you)|let me (?:tell|share|walk|explain|show))\b|\bfeel free to (?:share|"
+        r"comment|reach out|contact|leave)\b|\bshare this (?:post|article|guide|page)\b|^here(?:'s|’s|"
+        r" is) (?:the|some) (?:good news|thing|deal|secret|truth|kicker|best part|bottom "
         r"line)\b"),
     _lc(r"^(?:in|throughout) this (?:article|post|blog(?: post)?|guide|piece|page|video|episode)\b"),
     _lc(r"\bthis (?:article|post|blog(?: post)?|guide|piece|page|video|episode) (?:will|is going to|aims to|"
@@ -289,17 +309,16 @@ _FILLER_ALWAYS = [
     # Sign-offs, encouragement, cliches.
     _lc(r"\b(?:keep|keeping) (?:that|the|your) (?:fire|flame|passion|dream|spark)\b|"
         r"\btake (?:the|that) (?:leap|plunge)\b|\btake (?:that|the) first step (?:today|now)\b|"
-        r"\bfollow your (?:dreams?|passion|heart)\b|\bbelieve in yourself\b|"
-        r"\byou(?:'ve|’ve)? got this\b|\bgo for it\b|\b(?:don'?t|don’t|never) give up\b|\bdream big\b|"
-        r"\b(?:good|best of) luck\b|\btake the reins\b|\bmake (?:a|your) (?:mark|dent)\b|"
-        r"\bthe (?:possibilities|opportunities) are endless\b|\bwhat are you waiting for\b|"
-        r"\bhold you back\b|\bcounting on (?:you|leaders like you)\b|\bthe sky(?:'s|’s)?(?: really| truly)?"
-        r"(?: is)?(?: really| truly)? the limit\b|\bmore (?:important|relevant|needed|valuable|crucial|"
-        r"urgent) "
-        r"than ever\b|\b(?:made|built|forged), not born\b|\b(?:rooting|cheering) for you\b|\bperfectly "
-        r"(?:okay|ok|fine|normal)\b|\bnever too late\b|\b(?:your|the) (?:moment|time) to shine\b|"
-        r"\bisn(?:'|’)?t for everyone\b|\bnow is the (?:perfect|best|right|ideal) time\b|"
-        r"\btrust (?:us|me)\b|\bwon(?:'|’)?t regret\b|\bwhat it takes\b(?! to (?:become|be (?:a|an)|get|earn|"
+        r"\bfollow your (?:dreams?|passion|heart)\b|\bbelieve in yourself\b|\byou(?:'ve|’ve)? got this\b|"
+        r"\bgo for it\b|\b(?:don'?t|don’t|never) give up\b|\bdream big\b|\b(?:good|best of) luck\b|"
+        r"\btake the reins\b|\bmake (?:a|your) (?:mark|dent)\b|\bthe (?:possibilities|"
+        r"opportunities) are endless\b|\bwhat are you waiting for\b|\bhold you back\b|\bcounting on (?:you|"
+        r"leaders like you)\b|\bthe sky(?:'s|’s)?(?: really| truly)?(?: is)?(?: really| truly)? the limit\b|"
+        r"\bmore (?:important|relevant|needed|valuable|crucial|urgent) than ever\b|\b(?:made|built|"
+        r"forged), not born\b|\b(?:rooting|cheering) for you\b|\bperfectly (?:okay|ok|fine|normal)\b|"
+        r"\bnever too late\b|\b(?:your|the) (?:moment|time) to shine\b|\bisn(?:'|’)?t for everyone\b|"
+        r"\bnow is the (?:perfect|best|right|ideal) time\b|\btrust (?:us|me)\b|\bwon(?:'|’)?t regret\b|"
+        r"\bwhat it takes\b(?! to (?:become|be (?:a|an)|get|earn|"
         r"land|qualify))|\b(?:leaders|people|physicians|doctors|someone) like you\b"),
     _lc(r"\byou (?:can|could|will|'ll|’ll) (?:truly |really )?make a (?:\w+ )?(?:difference|impact)\b"),
     # Calls to action.
@@ -309,26 +328,20 @@ _FILLER_ALWAYS = [
 ]
 # Reader-portraits: what the reader is or does today, not what to do next.
 _PORTRAIT = _lc(
-    r"^(?:(?:as|like) (?:a|an|most|many) [^,]{1,40},\s*)?(?:"
-    r"you(?:'re|’re| are)(?! (?:going|responsible|required|expected|able|likely|eligible|not))\b|"
-    r"you (?:spend|have always|already|probably|likely|know|love|care|thrive|bring|possess|excel|enjoy|see|"
-    r"deal|juggle|work hard|went|chose|became|trained|make|save|heal)\b|"
-    r"you(?:'ve|’ve| have) (?:spent|always|already|worked|trained|dedicated|given|built|earned|mastered|"
-    r"devoted|"
-    r"sacrificed|been)\b|"
-    r"your (?:world|days?|life|lives|work|career|training|experience|skills|expertise|background|clinical "
-    r"\w+|"
-    r"passion|ability|knowledge|dedication|future|patients|colleagues|journey|story|instincts?)\b[^,.]{0,40}?"
-    r"\b(?:is|are|has|have|was|were|will)\b)"
+    r"^(?:(?:as|like) (?:a|an|most|many) [^,]{1,40},\s*)?(?:you(?:'re|’re| are)(?! (?:going|responsible|"
+    r"required|expected|able|likely|eligible|not))\b|you (?:spend|have always|already|probably|likely|know|"
+    r"love|care|thrive|bring|possess|excel|enjoy|see|deal|juggle|work hard|went|chose|became|trained|make|"
+    r"save|heal)\b|you(?:'ve|’ve| have) (?:spent|always|already|worked|trained|dedicated|given|built|earned|"
+    r"mastered|devoted|sacrificed|been)\b|your (?:world|days?|life|lives|work|career|training|experience|"
+    r"skills|expertise|background|clinical \w+|passion|ability|knowledge|dedication|future|patients|"
+    r"colleagues|journey|story|instincts?)\b[^,.]{0,40}?\b(?:is|are|has|have|was|were|will)\b)"
 )
 # Rhetorical abstractions: "It's a shift from ... to ...", "The journey won't always be easy".
 _ABSTRACT = _lc(
     r"^(?:it(?:'s|’s| is)|this is|that(?:'s|’s| is)|leadership is|medicine is|(?:the|your|this) (?:journey|"
-    r"road|"
-    r"path ahead|adventure|transition))\b[^.!?]{0,20}?\b(?:shift|journey|calling|adventure|leap|"
-    r"transformation|"
-    r"game[- ]changer|win-win|privilege|honou?r|dream|destination|easy|worth it|worth every|ride|marathon|"
-    r"sprint)\b"
+    r"road|path ahead|adventure|transition))\b[^.!?]{0,20}?\b(?:shift|journey|calling|adventure|leap|"
+    r"transformation|game[- ]changer|win-win|privilege|honou?r|dream|destination|easy|worth it|worth every|"
+    r"ride|marathon|sprint)\b"
 )
 _MOTIVATIONAL_IMPERATIVE = _lc(
     r"^(?:imagine|picture|envision|dream|believe|embrace|unleash|unlock|discover|celebrate|trust|get ready|"
@@ -377,26 +390,28 @@ def _concrete(text: str, low: str) -> bool:
 # ---- figure -----------------------------------------------------------------------------------------------
 
 _NUMBER_WORDS = frozenset(
-    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
-    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
-    "billion "
-    "percent dozen half quarter".split()
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "million billion percent dozen half quarter".split()
 )
 _UNIT_AFTER_ONE = frozenset(
-    "year years month months week weeks day days hour hours percent dollar dollars million billion thousand "
-    "hundred".split()
+    "year years month months week weeks day days hour hours percent dollar dollars million billion "
+    "thousand hundred".split()
 )
-# Numbers that count nothing: "step 3", the "first 30 days" of a plan, "COVID-19", a year.
+# Numbers that count nothing: "step 3", the "first 30 days" of a plan, "COVID-19", a year ("in 2024",
+# "the 2019 survey"; not "$2000" nor "2000 physicians").
 _FIGURE_EXCLUDED_CONTEXT = _lc(
     r"\b(?:step|phase|part|chapter|section|level|tier|stage|figure|table|page|room|floor)\s+\d+\b|"
-    r"\b(?:first|next|final|last|second|third|fourth) \d+ (?:days?|weeks?|months?)\b|"
-    r"\b[a-z]+-\d+\b|\b(?:19|20)\d\d\b(?!\s*(?:%|percent))"
+    r"\b(?:first|next|final|last|second|third|fourth) \d+ (?:days?|weeks?|months?)\b|\b[a-z]+-\d+\b|"
+    r"\b(?:in|since|by|from|of|until|through|during|before|after|the|this|that|each|every|early|late|mid|"
+    r"spring|summer|fall|autumn|winter|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)(?:,)? (?:19|20)\d\d\b(?!\s*(?:%|percent))"
 )
 # A capitalised number word inside a name is no quantity: "Six Sigma", "the Big Four".
 _NAMED_NUMBER = re.compile(
-    r"(?<=[\w,] )(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|Hundred|Thousand|Million)\b(?= "
-    r"[A-Z])|"
-    r"\b[A-Z][a-z]{2,} (?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|Hundred)\b"
+    r"(?<=[\w,] )(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|Hundred|Thousand|"
+    r"Million)\b(?= [A-Z])|\b[A-Z][a-z]{2,} (?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Twelve|"
+    r"Hundred)\b"
 )
 
 
@@ -421,15 +436,16 @@ def _has_figure(text: str) -> bool:
 _EVALUATIVE = (
     r"(?:rewarding|fulfilling|great|wonderful|exciting|intriguing|fascinating|prestigious|demanding|"
     r"challenging|important|crucial|key|vital|valuable|good|excellent|perfect|ideal|unique|significant|"
-    r"powerful|critical|common|popular|natural|logical|smart|fantastic|amazing|incredible|impactful|"
-    r"useful|helpful|big|major|strong|solid|better|best|way|lot|must|no-brainer|fine|essential|"
-    r"necessary|difficult|hard|easy|tough|possible|step|sign)"
+    r"powerful|critical|common|popular|natural|logical|smart|fantastic|amazing|incredible|impactful|useful|"
+    r"helpful|big|major|strong|solid|better|best|way|lot|must|no-brainer|fine|essential|necessary|difficult|"
+    r"hard|easy|tough|possible|step|sign)"
 )
 _PRONOUN = (
     r"(?:this|these|that|those|it|they|there|here|what|which|who|he|she|we|you|i|one|some|many|most|all)"
 )
 _EMPHATIC = (
-    r"(?:really|truly|definitely|certainly|also|often|usually|still|just|always|never|now|simply|indeed)"
+    r"(?:really|truly|definitely|certainly|also|often|usually|typically|generally|still|just|always|never|"
+    r"now|simply|indeed)"
 )
 _NOT_SUBJECT = (
     r"(?:if|when|while|because|although|though|since|unless|whether|once|as|you|we|i|they|it|he|she)"
@@ -438,8 +454,7 @@ _WORD = r"[\w’'\"“”-]+"
 # "The Certified Physician Executive (CPE) designation ...", "Alternatively, the Master of ... (MHA) ..."
 _ACRONYM_SUBJECT = re.compile(
     r"^(?:[A-Z][a-z]+,\s+)?(?:(?:the|a|an|The|A|An)\s+)?(?:[A-Z][\w’'&.-]*\s+(?:(?:of|for|and|&|in|"
-    r"on)\s+)?){1,7}"
-    r"\([A-Z][A-Za-z&./-]{1,9}\)"
+    r"on)\s+)?){1,7}\([A-Z][A-Za-z&./-]{1,9}\)"
 )
 # "HIPAA, the Health Insurance Portability and Accountability Act, ..."
 _ACRONYM_EXPANDED = re.compile(
@@ -459,29 +474,31 @@ _COPULA_DEFINITION = _lc(
 _CLASS_DEFINITION = _lc(
     r"^(?!" + _PRONOUN + r"\b)(?!" + _NOT_SUBJECT + r"\b)[\w’'-]+"
     r"(?:\s+(?!" + _EMPHATIC + r"\b)[\w’'-]+){0,4}?"
-    r"\s+(?:is|are)\s+(?!" + _EVALUATIVE + r"\b)[\w’'-]+(?:\s+[\w’'-]+){0,2}?\s+(?:who|that|which|whose)\b|"
+    r"\s+(?:is|are)\s+(?!" + _EVALUATIVE + r"\b)(?!" + _EMPHATIC + r"\b)[\w’'-]+(?:\s+[\w’'-]+){0,2}?"
+    r"\s+(?:who|that|which|whose)\b|"
     r"^(?!" + _PRONOUN + r"\b)(?:(?:an?|the)\s+)?[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+means\s+(?!that\b|you\b)\w+"
 )
 _SERVES_AS = _lc(
     r"^(?:the|an?)\s+[\w’'-]+(?:\s+[\w’'-]+){0,4}?\s+(?:serves|acts|functions) as (?:an?|the)\s+"
 )
 _DEFINING_PHRASE = _lc(
-    r"\b(?:refers? to|is defined as|are defined as|by definition|is short for|stands? for|(?:also|otherwise) "
-    r"(?:known as|called)|a\.k\.a\.|(?:often |also |sometimes |largely )?synonymous with|is (?:just |simply "
-    r")?"
-    r"another (?:name|term|word|title) for|(?:is|'s|’s) (?:essentially|basically|simply) (?:the same (?:role|"
-    r"thing|job|position|title) as|another (?:name|term|word|title) for))\b"
+    r"\b(?:refers? to|is defined as|are defined as|by definition|is short for|stands? for|(?:also|"
+    r"otherwise) (?:known as|called)|a\.k\.a\.|(?:often |also |sometimes |largely )?synonymous with|"
+    r"is (?:just |simply )?another (?:name|term|word|title) for|(?:is|'s|’s) (?:essentially|basically|"
+    r"simply) (?:the same (?:role|thing|job|position|title) as|another (?:name|term|word|title) for))\b"
 )
 # "... value-based care, which is the big shift in healthcare from ..."
+# "... value-based care, which is the big shift in healthcare from ...", not "..., which is a great way to".
 _WHICH_IS = _lc(
-    r"[\w)], which (?:is|are|means|refers to) (?:just |simply |essentially |basically )?(?:the|an?) "
-    r"(?!" + _EVALUATIVE + r"\b)"
+    r"[\w)], which (?:is|are|means|refers to) (?:just |simply |essentially |basically )?(?:the (?!best\b|"
+    r"most\b|key\b|main\b|first\b|only\b|perfect\b|ideal\b|easiest\b|fastest\b)|"
+    r"an? (?!" + _EVALUATIVE + r"\b))"
 )
 _GLOSSARY = _lc(r"^[^:–—]{1,40}\s[–—]\s(?:an?|the)\s+\w+")
 # "RVU: the relative value unit, ...", but not "Tip: the best time to apply is ...".
 _LABELLED_GLOSSARY = _lc(
-    r"^(?!(?:step|tip|note|example|pro tip|bonus|warning|caution|update|reminder|fact|myth|q|a)\b)"
-    r"(?:[^\s:]+\s+){0,3}[^\s:]+:\s+(?:an?|the)\s+(?![^.;:!?]*\b(?:is|are|was|were|will|can|should)\b)"
+    r"^(?!(?:step|tip|note|example|pro tip|bonus|warning|caution|update|reminder|fact|myth|q|"
+    r"a)\b)(?:[^\s:]+\s+){0,3}[^\s:]+:\s+(?:an?|the)\s+(?![^.;:!?]*\b(?:is|are|was|were|will|can|should)\b)"
 )
 _WHAT_IS = _lc(r"^what(?:'s|’s| is| are| does)\s+(?:an?\s+|the\s+)?(.+?)(?:\s+(?:stand for|mean))?\s*\?$")
 _PRONOUN_ANSWER = _lc(
@@ -523,80 +540,68 @@ def _is_definition(text: str, body: str, previous: str | None) -> bool:
 # ---- advice ---------------------------------------------------------------------------------------------
 
 _CAREER_VERBS = frozenset(
-    "start begin join consider pursue seek build develop gain get take learn find ask volunteer attend apply "
-    "network reach talk look read create pick explore focus make keep stay understand practice prepare "
-    "tailor "
-    "highlight emphasize emphasise negotiate obtain complete earn enroll enrol register identify shadow "
-    "request "
-    "schedule connect avoid remember try choose compare invest spend cultivate hone improve strengthen have "
-    "aim "
-    "update polish document track secure acquire achieve maintain serve lead sign write publish present "
-    "speak "
-    "email e-mail call contact meet interview search browse use leverage utilize utilise ignore tell follow "
-    "forget respond expect plan set think listen prioritize prioritise protect clarify check verify study "
-    "list "
-    "note watch bring offer share say practise reflect revisit rehearse draft frame quantify show "
-    "demonstrate "
-    "position treat budget delegate describe explain mention".split()
+    "start begin join consider pursue seek build develop gain get take learn find ask volunteer attend "
+    "apply network reach talk look read create pick explore focus make keep stay understand practice "
+    "prepare tailor highlight emphasize emphasise negotiate obtain complete earn enroll enrol register "
+    "identify shadow request submit send schedule connect avoid remember try choose compare invest spend "
+    "cultivate hone improve strengthen have aim update polish document track secure acquire achieve "
+    "maintain serve lead sign write publish present speak email e-mail call contact meet interview search "
+    "browse use leverage utilize utilise ignore tell follow forget respond expect plan set think listen "
+    "prioritize prioritise protect clarify check verify study list note watch bring offer share say "
+    "practise reflect revisit rehearse draft frame quantify show demonstrate position treat budget "
+    "delegate describe explain mention".split()
 )
 # Verbs that also open a job description ("Develop and implement strategies...", "Oversee the credentialing
 # process"): advice only when they are addressed to the reader ("Develop your ...").
 _DUTY_VERBS = frozenset(
     "provide oversee implement ensure collaborate participate represent support assess evaluate analyze "
-    "analyse manage coordinate monitor review direct supervise conduct establish promote mitigate allocate "
-    "advise guide work foster drive chair".split()
+    "analyse manage coordinate monitor review direct supervise conduct establish promote mitigate "
+    "allocate advise guide work foster drive chair".split()
 )
 # Verbs that are also nouns ("Research shows ..."): imperative only before a determiner or a particle.
 _AMBIGUOUS = frozenset(
-    "lead practice research network volunteer track document use review plan help work have present schedule "
-    "contact call search set list note watch study check offer share show position treat budget frame draft "
-    "say".split()
+    "lead practice research network volunteer track document use review plan help work have present "
+    "schedule contact call search set list note watch study check offer share show position treat budget "
+    "frame draft say".split()
 )
 _DETERMINERS = frozenset(
     "the a an your yourself yours on for with out up to in at by about how what whether and some any one "
     "every each this these that those more as early now regularly yes no".split()
 )
 _IMPERATIVE_INTRO = _lc(
-    r"^(?:(?:once|when|while|if|before|after|as soon as|during|in|to|for|by|over|within|at|from|as|with)\b"
-    r"[^,;]{0,80},\s*|(?:first|second|third|next|then|finally|lastly|also|and|so|now|instead|meanwhile|today|"
-    r"above all),?\s+)+"
+    r"^(?:(?:once|when|while|if|before|after|as soon as|during|in|to|for|by|over|within|at|from|as|"
+    r"with)\b[^,;]{0,80},\s*|(?:first|second|third|next|then|finally|lastly|also|and|so|now|instead|"
+    r"meanwhile|today|above all),?\s+)+"
 )
 _MODAL_ADVICE = _lc(
-    r"\b(?:should|ought to|it (?:pays|helps|never hurts) to|"
-    r"(?:we|i|experts?|recruiters?|mentors?|most leaders) (?:strongly )?(?:recommend|suggest|advise|"
-    r"encourage)|"
-    r"it(?:'s|’s| is) (?:also |always |often |usually )?(?:essential|important|crucial|helpful|advisable|"
-    r"wise|"
-    r"recommended|vital|critical|beneficial|worth(?:while)?|a good idea|best|useful|smart|key) "
-    r"(?:to (?!note\b|mention\b|point out\b|remember that\b|recogni[sz]e that\b)|that you)|"
-    r"(?:is|are) (?:strongly |highly )?(?:recommended|advised|encouraged) to|be sure to|make sure|"
-    r"(?:don'?t|don’t|do not) forget to|remember to|"
-    r"you (?:can|could|may want to|might want to|might consider) (?:also |then |always )?(?:start|begin|"
-    r"gain|build|"
-    r"get|join|take|pursue|seek|develop|learn|find|volunteer|ask|apply|earn|use|network|reach|attend|"
-    r"shadow|enroll|talk|leverage|serve|explore|connect)|"
-    r"you(?:'ll|’ll| will)? (?:also |first |still |just |only )?(?:need|have|want) to|you must|"
-    r"you(?:'ll|’ll| will)? (?:also |first |still )?need (?:an?|the|your|at least)\b|"
+    r"\b(?:should|ought to|it (?:pays|helps|never hurts) to|(?:we|i|experts?|recruiters?|mentors?|"
+    r"most leaders) (?:strongly )?(?:recommend|suggest|advise|encourage)|it(?:'s|’s| is) (?:also |always |"
+    r"often |usually )?(?:essential|important|crucial|helpful|advisable|wise|recommended|vital|critical|"
+    r"beneficial|worth(?:while)?|a good idea|best|useful|smart|key) (?:to (?!note\b|mention\b|point out\b|"
+    r"remember that\b|recogni[sz]e that\b)|that you)|(?:is|are) (?:strongly |highly )?(?:recommended|advised|"
+    r"encouraged) to|be sure to|make sure|(?:don'?t|don’t|do not) forget to|remember to|you (?:can|could|"
+    r"may want to|might want to|might consider) (?:also |then |always )?(?:start|begin|gain|build|get|join|"
+    r"take|pursue|seek|develop|learn|find|volunteer|ask|apply|earn|use|network|reach|attend|shadow|enroll|"
+    r"talk|leverage|serve|explore|connect)|you(?:'ll|’ll| will)? (?:also |first |still |just |only )?(?:need|"
+    r"have|want) to|you must|you(?:'ll|’ll| will)? (?:also |first |still )?need (?:an?|the|your|at least)\b|"
     r"(?:need|needs|have|has) to (?:also |first )?(?:learn|obtain|gain|secure|develop|build|stay|complete|"
-    r"earn|"
-    r"acquire|pursue|get|understand|know|have|hold|demonstrate|show|be (?:board|licensed|certified))|"
+    r"earn|acquire|pursue|get|understand|know|have|hold|demonstrate|show|be (?:board|licensed|certified))|"
     r"must (?:also |first |still )?(?:learn|obtain|secure|gain|develop|build|stay|complete|earn|acquire|"
     r"achieve|maintain|pursue|hold|have|be (?:strategically |carefully )?(?:tailored|board|licensed|"
     r"certified)))\b"
 )
 # "The first step is ...", "One of the best ways is to ...", "..., so the first move is to obtain ...".
 _STEP_ADVICE = _lc(
-    r"(?:^(?:[a-z]+,\s+)?|[,;:]\s+(?:so |and |but |then )?)(?:the |a |an |one of the |another |your )?"
-    r"(?:(?:first|initial|next|final|most (?:critical|important|common|effective)|key|best|valuable|useful|"
-    r"important|good|great|intermediate|powerful|effective|essential|common|smart|easiest|fastest|"
-    r"proven)\s+)+"
-    r"(?:\w+\s+)?(?:steps?|moves?|ways?|pathways?|paths?|routes?|tools?|methods?|avenues?|strateg(?:y|ies)|"
-    r"options?|progression|stage|thing to do)\b[^.!?]{0,60}?\b(?:is|are|involves?|includes?|would be|"
-    r"remains)\b"
+    r"(?:^(?:[a-z]+,\s+)?|[,;:]\s+(?:so |and |but |then )?)(?:the |a |an |one of the |another |"
+    r"your )?(?:(?:first|initial|next|final|most (?:critical|important|common|effective)|key|best|valuable|"
+    r"useful|important|good|great|intermediate|powerful|effective|essential|common|smart|easiest|fastest|"
+    r"proven)\s+)+(?:\w+\s+)?(?:steps?|moves?|ways?|pathways?|paths?|routes?|tools?|methods?|avenues?|"
+    r"strateg(?:y|ies)|options?|progression|stage|thing to do)\b[^.!?]{0,60}?\b(?:is|are|involves?|includes?|"
+    r"would be|remains)\b"
 )
-_PATH_REQUIRES = _lc(r"^the (?:path|road|route) to (?:becoming )?[^,]{0,60}\b(?:requires|involves|begins "
-    r"with|"
-                     r"starts with)\b")
+_PATH_REQUIRES = _lc(
+    r"^the (?:path|road|route) to (?:becoming )?[^,]{0,60}\b(?:requires|involves|begins with|starts with)\b"
+)
 _GERUND_SUBJECT = _lc(
     r"^(?:practicing|practising|seeking|joining|pursuing|building|developing|obtaining|completing|gaining|"
     r"taking|volunteering|attending|networking|earning|serving|utilizing|utilising|using|acquiring|"
@@ -659,41 +664,35 @@ def _is_advice(body: str, is_list_item: bool, duty_list: bool) -> bool:
 # "This article", "this position": the document itself, not the sentence before.
 _DOC_DEICTIC = (
     r"(?:article|post|blog|guide|page|site|website|piece|section|chapter|list|faq|video|episode|book|"
-    r"position|"
-    r"posting|job|opening|vacancy)"
+    r"position|posting|job|opening|vacancy)"
 )
 _THOSE_WHO = r"(?:who|with|that|in|interested|passionate|seeking|looking|wishing|wanting|aiming|considering)"
 _DANGLING_OPENER = _lc(
     r"^(?:"
     r"(?:this|these)\b(?! " + _DOC_DEICTIC + r"\b)|"
     r"those\b(?! " + _THOSE_WHO + r"\b)|"
-    r"that(?:'s|’s| is| was)?\b(?! (?:said|is why|is how)\b)|"
-    r"such\b(?! as\b)|"
-    r"(?:they|them|their|theirs|its|he|she|his|her|hers|him)\b|"
-    r"(?:moreover|additionally|also|however|furthermore|further|in addition|besides|likewise|similarly|still|"
-    r"yet|thus|therefore|hence|consequently|as a result|as such|otherwise|instead|alternatively|meanwhile|"
-    r"that said|even so|on the other hand|in contrast|by contrast|conversely|nevertheless|nonetheless|"
-    r"accordingly|for this reason|for that reason|in turn|again|and|but|or|nor|so|then|if so|if not|"
-    r"not only that|even then|the former|the latter|the same|"
-    r"the (?:key|main|major|biggest|only|primary|crucial|important) (?:distinction|difference|similarity|"
-    r"catch|"
-    r"caveat|exception))\b|"
-    r"(?:here|there),|"
-    r"(?:of|among|between|from|like|unlike|besides|beyond|without|with|for) (?:these|this|them|it|both|"
+    r"that(?:'s|’s| is| was)?\b(?! (?:said|is why|is how)\b)|such\b(?! as\b)|(?:they|them|their|theirs|its|"
+    r"he|she|his|her|hers|him)\b|(?:moreover|additionally|also|however|furthermore|further|in addition|"
+    r"besides|likewise|similarly|still|yet|thus|therefore|hence|consequently|as a result|as such|otherwise|"
+    r"instead|alternatively|meanwhile|that said|even so|on the other hand|in contrast|by contrast|conversely|"
+    r"nevertheless|nonetheless|accordingly|for this reason|for that reason|in turn|again|and|but|or|nor|so|"
+    r"then|if so|if not|you (?:just|only|simply) need|all you need|not only that|even then|the former|"
+    r"the latter|the same|the (?:key|main|major|biggest|only|primary|crucial|important) (?:distinction|"
+    r"difference|similarity|catch|caveat|exception))\b|(?:here|there),|(?:of|among|between|from|like|unlike|"
+    r"besides|beyond|without|with|for) (?:these|this|them|it|both|"
     r"those(?! " + _THOSE_WHO + r"\b))\b"
     r")"
 )
 # "It is essential to ...", "It pays to ...": no "it" to point back to (unless "It's also ...").
 _EXPLETIVE_IT = _lc(
-    r"^it(?:'s|’s| is| was| can be| may be| will be| would be| might be)\s+(?:\w+\s+){0,2}?"
-    r"(?:to|that|noting|for)\b|^it (?:pays|helps|never hurts|takes|makes sense|matters)\b"
+    r"^it(?:'s|’s| is| was| can be| may be| will be| would be| might be)\s+(?:\w+\s+){0,2}?(?:to|that|noting|"
+    r"for)\b|^it (?:pays|helps|never hurts|takes|makes sense|matters)\b"
 )
 _IT_ALSO = _lc(r"^it(?:'s|’s| is)\s+also\b")
 _IT_OPENER = _lc(r"^it(?:'s|’s)?\b")
 _QUANTIFIER_PRONOUN = _lc(
     r"^(?:many|some|most|others|all|each|both|neither|either|few|several)\s+(?:also|are|were|have|had|can|"
-    r"may|"
-    r"might|will|would|should|must|of them|do|don'?t|tend|often|still|then|choose|prefer|go|move|pursue|"
+    r"may|might|will|would|should|must|of them|do|don'?t|tend|often|still|then|choose|prefer|go|move|pursue|"
     r"opt)\b"
 )
 _BOTH = _lc(r"^(?:both|neither)\b")
@@ -702,9 +701,10 @@ _DEMONSTRATIVE = _lc(
     r"\b(?:this|these|such)\b(?! as\b)(?! " + _DOC_DEICTIC + r"\b)|\bthose\b(?! " + _THOSE_WHO + r"\b)"
 )
 # "that" is a determiner (not a conjunction) after a preposition: "Sitting on that committee ..."
-_THAT_NP = _lc(r"\b(?:on|in|to|for|with|from|at|by|into|through|during|after|before|under|about) that\b(?! "
-    r"is\b)"
-               r"(?= [\w-])")
+_THAT_NP = _lc(
+    r"\b(?:on|in|to|for|with|from|at|by|into|through|during|after|before|under|about) "
+    r"that\b(?! is\b)(?= [\w-])"
+)
 _PRONOUN_AFTER_CLAUSE = _lc(
     r"^(?:[^\s,;]+\s+){0,5}[^\s,;]+[,;]\s+(?=(?:it(?:'s|’s)?|they|this|these|that(?:'s|’s)?|he|she)\b)"
 )

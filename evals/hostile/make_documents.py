@@ -43,7 +43,7 @@ class Case:
 
     @property
     def doc_id(self) -> str:
-        return os.fsdecode(os.path.splitext(os.path.basename(self.path))[0])
+        return Path(os.fsdecode(os.path.basename(self.path))).stem
 
 
 class _Writer:

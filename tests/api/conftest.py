@@ -28,7 +28,7 @@ PORTAL = "https://portal.example.org"
 QUESTION = "How do I become a medical director?"
 CLINICAL = "What dose of metoprolol should I give for atrial fibrillation?"
 GREETING = "Hi!"
-PARTIAL = "do medical directors have lower burnout than clinicians?"  # only related points are in the articles
+PARTIAL = "do medical directors have lower burnout than clinicians?"  # the articles have related points only
 
 
 def api_settings(settings: Settings, tmp_path: Path, **overrides: object) -> Settings:

@@ -28,7 +28,7 @@ UNAVAILABLE = "the test language model is unavailable (connection refused)"
 
 
 class UnavailableAnswerer(Answerer):
-    """Writes `pieces` (none by default), then fails as an unreachable LLM does with `llm_fallback="error"`."""
+    """Writes `pieces` (none by default), then fails as an unreachable LLM with `llm_fallback="error"`."""
 
     name = "unavailable"
 
@@ -46,10 +46,11 @@ class UnavailableAnswerer(Answerer):
 
 
 @pytest.fixture(scope="module")
-def failing_advisor(settings: Settings, embedder: SentenceTransformerEmbedder) -> Iterator[Advisor]:
+def failing_advisor(advisor: Advisor, embedder: SentenceTransformerEmbedder) -> Iterator[Advisor]:
     """An Advisor over the session's index whose answerer is the registered `UnavailableAnswerer`."""
     register_answerer(UnavailableAnswerer.name, UnavailableAnswerer)
-    service = Advisor(settings.model_copy(update={"answerer": UnavailableAnswerer.name}), embedder=embedder)
+    update = {"answerer": UnavailableAnswerer.name}
+    service = Advisor(advisor.settings.model_copy(update=update), embedder=embedder)
     service.warm_up()
     yield service
     ANSWERERS.pop(UnavailableAnswerer.name, None)
@@ -91,7 +92,8 @@ def test_small_talk_needs_no_answerer(client: TestClient, answerer: UnavailableA
     assert (body["act"], body["refused"]) == ("greeting", False) and answerer.calls == 0
 
 
-def test_stream_that_fails_before_writing_is_a_503_response(client: TestClient, answerer: UnavailableAnswerer):
+def test_stream_that_fails_before_writing_is_a_503_response(client: TestClient,
+                                                            answerer: UnavailableAnswerer):
     response = client.post("/v1/chat/stream", json={"message": QUESTION})
     _assert_unavailable(response.status_code, response.headers, response.json())
     assert response.headers["content-type"].startswith("application/json")
@@ -119,7 +121,8 @@ def openai_client(server: LiveServer) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{server.url}/v1", api_key=KEY_A, max_retries=0, timeout=60)
 
 
-def test_completions_are_503_for_the_openai_client(openai_client: openai.OpenAI, answerer: UnavailableAnswerer):
+def test_completions_are_503_for_the_openai_client(openai_client: openai.OpenAI,
+                                                   answerer: UnavailableAnswerer):
     messages = [{"role": "user", "content": QUESTION}]
     for stream in (False, True):  # a stream that fails before its first chunk is a 503 response too
         with pytest.raises(openai.InternalServerError) as raised:
@@ -146,12 +149,13 @@ def test_completion_stream_that_fails_midway_raises_in_the_openai_client(
 
 
 def test_the_real_llm_answerer_with_an_unreachable_server_is_503(
-        settings: Settings, advisor: Advisor, embedder: SentenceTransformerEmbedder, tmp_path: Path):
+        advisor: Advisor, embedder: SentenceTransformerEmbedder, tmp_path: Path):
     # Port 9 (discard) on loopback: the connection is refused at once, as with a stopped LLM server.
-    llm_settings = settings.model_copy(update={"answerer": "openai", "llm_base_url": "http://127.0.0.1:9/v1",
-                                               "llm_fallback": "error", "llm_timeout": 5.0})
+    llm_settings = advisor.settings.model_copy(update={
+        "answerer": "openai", "llm_base_url": "http://127.0.0.1:9/v1", "llm_fallback": "error",
+        "llm_timeout": 5.0})
     service = Advisor(llm_settings, embedder=embedder)
-    service._index = advisor.index  # the session's loaded index, read-only: no second warm-up
+    service.warm_up()
     app = create_app(api_settings(llm_settings, tmp_path), service)
     with TestClient(app) as client:
         response = client.post("/v1/chat", json={"message": QUESTION})

@@ -93,9 +93,11 @@ def test_conversations_stored_by_the_previous_version_are_served_and_continued(
         before = client.get(path)
         assert before.status_code == 200
         question, answer = before.json()["messages"]
-        assert answer["id"] == old.answer_id and answer["citations"][0]["snippet"] == "oversee clinical operations"
+        assert answer["id"] == old.answer_id
+        assert answer["citations"][0]["snippet"] == "oversee clinical operations"
         assert [(m["coverage"], m["act"]) for m in (question, answer)] == [(None, None), (None, None)]
-        follow_up = client.post("/v1/chat", json={"message": QUESTION, "conversation_id": old.conversation_id})
+        follow_up = client.post("/v1/chat", json={"message": QUESTION,
+                                                  "conversation_id": old.conversation_id})
         assert follow_up.status_code == 200 and follow_up.json()["act"] == "career"
         after = client.get(path).json()["messages"]
         assert len(after) == 4 and after[-1]["act"] == "career" and after[-1]["coverage"] is not None

@@ -55,11 +55,18 @@ def test_ask_json_is_the_answer(cli_data: Path):
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["refused"] is False
+    assert (answer["coverage"], answer["act"]) == ("full", "career")
     assert "$200,000" in answer["text"]
     assert (
         answer["citations"][0]["snippet"]
         in (CORPUS_DIR / f"{answer['citations'][0]['doc_id']}.txt").read_text()
     )
+
+
+def test_ask_json_says_what_the_message_was_and_how_much_is_covered(cli_data: Path):
+    greeting = json.loads(run_cli(["ask", "--json", "Hi!"], cli_data).stdout)
+    assert (greeting["act"], greeting["refused"], greeting["coverage"]) == ("greeting", False, None)
+    assert greeting["text"] and greeting["citations"] == []
 
 
 def test_ask_text_shows_numbered_sources_with_short_quotes(cli_data: Path):

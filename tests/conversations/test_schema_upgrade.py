@@ -117,7 +117,8 @@ def test_labels_of_a_newer_version_read_as_none(tmp_path: Path):
     answer = Answer(question="q", standalone_question="q", text="Bye!", coverage="full", act="career")
     conversation, _, reply = store.start_conversation("owner-a", "q", answer)
     with store.engine.begin() as conn:  # as a later version with more dialogue acts might write
-        conn.execute(update(messages).where(messages.c.id == reply.id).values(act="farewell", coverage="most"))
+        conn.execute(update(messages).where(messages.c.id == reply.id)
+                     .values(act="farewell", coverage="most"))
     stored = store.list_messages(conversation.id)[-1]
     assert (stored.id, stored.act, stored.coverage) == (reply.id, None, None)
     store.close()

@@ -119,6 +119,8 @@ def test_follow_ups_carry_the_history_and_land_in_one_stored_conversation(
     assert len(messages) == 4 and len(session.turns) == 4
     stored = store.list_messages(session.conversation_id or "")
     assert [m.id for m in stored] == session.message_ids
+    assert [m.act for m in stored] == [None, "career", None, "career"]  # the answers' dialogue acts are kept
+    assert stored[1].coverage == "full"
     handlers.feedback(LikeData(index=3, liked=True), session)
     assert [f.rating for f in store.list_feedback(session.conversation_id or "")] == ["up"]
     assert store.get_conversation(session.conversation_id or "", owner=UI_OWNER) is not None
