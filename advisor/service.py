@@ -13,13 +13,14 @@ from advisor.answering.base import Answerer, AnswerRequest, ComposedAnswer, stre
 from advisor.answering.cache import AnswerCache
 from advisor.answering.conversation import condense_question, is_follow_up, plain_question, without_connective
 from advisor.answering.dialogue import SmallTalk, small_talk, without_pleasantries
-from advisor.answering.evidence import SentenceScorer, candidates_of, scored_texts
+from advisor.answering.evidence import SentenceScorer, candidates_of, roles_of, scored_texts
 from advisor.answering.planning import READINESS_QUERY, AnswerPlan, asks_readiness, plan_answer
 from advisor.answering.question import acronyms_in, analyse, is_acronym, normalise
 from advisor.answering.registry import make_answerer
 from advisor.answering.scope import ScopeGuard
 from advisor.answering.situation import Situation, situation_of
 from advisor.ingestion.pipeline import ingest
+from advisor.ingestion.roles import UnitRole
 from advisor.models import (
     Answer,
     Coverage,
@@ -32,11 +33,13 @@ from advisor.models import (
     Turn,
 )
 from advisor.prompts import load_prompt
+from advisor.readiness import Profile, ReadinessReport
 from advisor.retrieval.base import Retriever
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.retrieval.index import SearchIndex
 from advisor.retrieval.registry import make_retriever
 from advisor.retrieval.store import ChunkStore
+from advisor.retrieval.vector_cache import warm_vectors_path
 from advisor.settings import RetrieverName, Settings, get_settings
 
 _REFUSAL_PROMPTS: dict[RefusalReason, str] = {
@@ -141,15 +144,21 @@ class Advisor:
         self.embedder.load()
         self.index.refresh(force=True)
         self.answerer().warm_up()  # e.g. load a local GGUF model now rather than on the first question
-        texts = self.guard.exemplar_texts()  # embedded once, then read back at every start
-        if not self.index.is_large:
-            chunks = self.index.all_chunks()
-            texts += [*self.index.heading_texts(chunks), *scored_texts(chunks)]
-        self.embedder.warm_cache(texts, self.settings.data_dir / "warm_vectors.npz")
+        # saved by the ingest (or by an earlier start), so read back, not embedded
+        self.embedder.warm_cache(self._warm_texts(), warm_vectors_path(self.settings.data_dir))
         self.guard.label_scores("warm up")
         plain_question("<p>warm up</p>")  # loads the HTML parser a marked-up question needs
         if self.index.chunk_count:  # one question through every step: first-call costs are paid now
             self.ask(_WARM_UP_QUESTION, answerer="extractive")
+
+    def _warm_texts(self) -> list[str]:
+        """What warm-up pins: the scope exemplars and, unless the corpus is large, every heading and answer
+        unit."""
+        texts = self.guard.exemplar_texts()
+        if not self.index.is_large:
+            chunks = self.index.all_chunks()
+            texts += [*self.index.heading_texts(chunks), *scored_texts(chunks)]
+        return texts
 
     @property
     def ready(self) -> bool:
@@ -180,6 +189,8 @@ class Advisor:
             progress=progress,
         )
         self.index.refresh(force=True)
+        # what warm-up reads, embedded now for the new chunks so that no start has to
+        self.embedder.save_vectors(self._warm_texts(), warm_vectors_path(self.settings.data_dir), progress)
         return report
 
     def sources(self) -> list[SourceInfo]:
@@ -413,6 +424,21 @@ class Advisor:
 
     def refusal_text(self, reason: RefusalReason) -> str:
         return load_prompt(_REFUSAL_PROMPTS[reason], self.settings.prompts_dir)
+
+    def flagged_sentences(self, doc_id: str) -> list[UnitRole]:
+        """The document's sentences no answerer uses (role `instruction`, decided at ingest), in order, for its
+        owner to review; a sentence's text is `document(doc_id).text[r.start:r.end]`. Empty if unknown."""
+        chunks = [c for c in self.index.all_chunks() if c.doc_id == doc_id]
+        found = {r.start: r for c in chunks for r in roles_of(c).values() if r.role == "instruction"}
+        return [found[start] for start in sorted(found)]
+
+    # ---- "My path" -------------------------------------------------------------------------
+    def readiness(self, profile: Profile) -> ReadinessReport:
+        """The profile measured against the articles' requirements: each one's status with its cited sentence,
+        the top gaps and a cited 30/60/90-day plan (`advisor.readiness.report`)."""
+        from advisor.readiness.report import build_report
+
+        return build_report(self, profile)
 
 
 def _replay(answer: Answer, asked: str, started: float) -> Iterator[StreamEvent]:

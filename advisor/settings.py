@@ -140,6 +140,19 @@ class Settings(BaseSettings):
     )
     widget_token_secret: SecretStr | None = None
     widget_token_ttl_seconds: int = 600
+    public_url: str | None = Field(
+        None, description="The advisor's public address (https://advisor.example.org). Widget tokens may be "
+        "bound to its origin (the /embed page calls the API from there). Unset: the address of the socket "
+        "the server listens on (http://host:port), never the request's Host header.")
+    trusted_hosts: list[str] = Field(
+        default_factory=list, description="Host names requests may address (the Host header) besides "
+        "localhost, 127.0.0.1, ::1 and public_url's host; others get 400. Checked when no API keys are set "
+        "(against DNS rebinding), and with keys when this list is set. '*' allows any host.")
+    metrics_require_key: bool = Field(
+        False, description="GET /metrics needs an API key too (when keys are configured).")
+    auth_failures_per_minute: int = Field(
+        30, ge=0, description="Failed authentications (401) one client address may make per minute; after "
+        "that its /v1 requests get 429 until the minute is over (0: no limit).")
     database_url: str | None = Field(None, description="Conversations DB; unset means SQLite in data_dir.")
     log_level: str = "INFO"
     debug_logging: bool = False

@@ -11,18 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from advisor.answering.base import AnswerRequest
+from advisor.ingestion.roles import UnitRole, decode_roles, unit_roles
 from advisor.models import Chunk
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.text import TextUnit, answer_units, tokens_of, unit_in_context
 from advisor.tuning import Tuning
-
-if TYPE_CHECKING:
-    from advisor.ingestion.roles import UnitRole
 
 _DANGLING_START = re.compile(
     r"^(this|these|that|those|they|it|such|he|she|both|moreover|also|additionally)\b", re.I
@@ -73,10 +70,6 @@ def roles_of(chunk: Chunk) -> dict[int, UnitRole]:
 
 @lru_cache(maxsize=16_384)
 def _roles(encoded: str, text: str, start: int, section: str, title: str) -> dict[int, UnitRole]:
-    try:
-        from advisor.ingestion.roles import decode_roles, unit_roles
-    except ImportError:  # pragma: no cover - the roles module is being written
-        return {}
     roles = None
     if encoded:
         try:

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import gc
 import logging
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.routing import APIRoute
 
 from advisor.api.deps import ApiState
@@ -57,13 +62,15 @@ def create_app(settings: Settings, advisor: Advisor | None = None,
     metrics.ready.set_function(lambda: 1.0 if advisor.ready else 0.0)
 
     app = FastAPI(title="Medical-director career advisor", version=API_VERSION, description=_DESCRIPTION,
-                  lifespan=_lifespan, redoc_url=None)
+                  lifespan=_lifespan, docs_url=None, redoc_url=None)
     app.state.api = state
     install_error_handlers(app)
     app.include_router(health.router)
     for router in API_ROUTERS:
         app.include_router(router)
-    app.add_api_route("/v1/{path:path}", _no_such_route, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    # OPTIONS too: a plain OPTIONS (not a CORS preflight) gets the same 405 and `Allow` as other methods.
+    app.add_api_route("/v1/{path:path}", _no_such_route,
+                      methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
                       include_in_schema=False)
     if settings.cors_origins:
         app.add_middleware(
@@ -72,11 +79,13 @@ def create_app(settings: Settings, advisor: Advisor | None = None,
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
         )
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes,
+                       settings=settings)
     if not settings.api_keys:
         log.warning("no API keys configured (ADVISOR_API_KEYS): the API is open to anyone who can reach it, "
                     "so it must only listen on a loopback address")
     _document_limits(app, settings)
+    _add_docs_routes(app)
     return app
 
 
@@ -127,6 +136,60 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
         return app.openapi_schema or schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# ---- API documentation pages ------------------------------------------------------------------------
+# Swagger UI (/docs) loads its script and style from the `fastapi-offline` package on this server, never from
+# a CDN, so the page works with no internet access (FastAPI's self-hosting recipe). No ReDoc: its bundle
+# fetches a logo from its vendor's CDN.
+_DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "favicon.png": "image/png",
+}
+_DOCS_ASSET_PATH = "/docs/assets"
+
+
+def _docs_policy(nonce: str) -> str:
+    """The documentation page's Content-Security-Policy: its own files and one nonced inline script."""
+    return "; ".join([
+        "default-src 'none'", f"script-src 'self' 'nonce-{nonce}'", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'",
+        "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'", "object-src 'none'",
+    ])
+
+
+def _docs_page(page: HTMLResponse) -> HTMLResponse:
+    """`page` with a fresh nonce on its <script> tags and the policy that names it."""
+    nonce = secrets.token_urlsafe(18)
+    html = bytes(page.body).decode().replace("<script", f'<script nonce="{nonce}"')
+    return HTMLResponse(html, headers={"Content-Security-Policy": _docs_policy(nonce),
+                                       "Cache-Control": "no-cache"})
+
+
+def _add_docs_routes(app: FastAPI) -> None:
+    """GET /docs (Swagger UI) and GET /docs/assets/{name} (its files, from the install)."""
+    static = Path(str(resources.files("fastapi_offline").joinpath("static")))
+    openapi_url = app.openapi_url or "/openapi.json"
+    # No validator badge: Swagger UI would send the spec's address to validator.swagger.io.
+    parameters = {**(app.swagger_ui_parameters or {}), "validatorUrl": None}
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return _docs_page(get_swagger_ui_html(
+            openapi_url=root + openapi_url, title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{_DOCS_ASSET_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{_DOCS_ASSET_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{_DOCS_ASSET_PATH}/favicon.png", swagger_ui_parameters=parameters,
+        ))
+
+    @app.get(_DOCS_ASSET_PATH + "/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> FileResponse:
+        if name not in _DOCS_ASSETS:
+            raise APIError(404, "not_found", "No such file.")
+        return FileResponse(static / name, media_type=_DOCS_ASSETS[name],
+                            headers={"Cache-Control": "public, max-age=3600"})
 
 
 async def _no_such_route(request: Request) -> None:

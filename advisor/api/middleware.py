@@ -1,5 +1,5 @@
-"""The outermost layer of every request: request id, body-size limit, security headers, metrics, access log
-and the last-resort 500.
+"""The outermost layer of every request: request id, trusted hosts, failed-authentication throttling, body-size
+limit, security headers, metrics, access log and the last-resort 500.
 
 A pure ASGI middleware (not `BaseHTTPMiddleware`), so streamed responses pass through untouched.
 """
@@ -19,6 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from advisor.api.errors import error_response, internal_error_response
 from advisor.api.logs import reset_request_id, set_request_id
 from advisor.api.metrics import Metrics
+from advisor.api.ratelimit import SlidingWindowLimiter
+from advisor.api.security import allowed_hosts, host_of
+from advisor.settings import Settings
 
 log = logging.getLogger("advisor.api")
 access_log = logging.getLogger("advisor.api.access")
@@ -48,15 +51,31 @@ def route_label(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
-class RequestContextMiddleware:
-    """Gives each HTTP request an id (`X-Request-ID`), headers, metrics and one access-log line."""
+# Paths whose failed authentications count against the client address, and that it is then refused.
+_AUTH_PREFIXES = ("/v1/", "/metrics")
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+
+class RequestContextMiddleware:
+    """Gives each HTTP request an id (`X-Request-ID`), headers, metrics and one access-log line.
+
+    With `settings`, it also refuses requests to hosts the server does not answer for (400 `untrusted_host`,
+    see `advisor.api.security.allowed_hosts`), and an address whose API requests failed authentication
+    `auth_failures_per_minute` times in the last minute gets 429 `too_many_auth_failures` on /v1 and /metrics
+    until the minute is over, before any key is looked at.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int,
+                 settings: Settings | None = None) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.hosts = allowed_hosts(settings) if settings is not None else None
+        self.auth_failures = SlidingWindowLimiter(settings.auth_failures_per_minute if settings else 0)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and not self._host_allowed(scope):
+            await send({"type": "websocket.close", "code": 1008})
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -83,8 +102,19 @@ class RequestContextMiddleware:
                         headers.setdefault(name, value)
             await send(message)
 
+        client = _client_address(scope)
+        counts_failures = path.startswith(_AUTH_PREFIXES)
         try:
-            if is_api and _content_length(scope) > self.max_body_bytes:
+            if not self._host_allowed(scope):
+                await error_response(400, "untrusted_host",
+                                     "This server does not answer for that host name.")(scope, receive,
+                                                                                         send_with_headers)
+            elif counts_failures and (wait := self.auth_failures.wait(client)) is not None:
+                self.metrics.rate_limited.inc()
+                await error_response(429, "too_many_auth_failures",
+                                     f"Too many failed authentications; retry in {wait} s.",
+                                     {"Retry-After": str(wait)})(scope, receive, send_with_headers)
+            elif is_api and _content_length(scope) > self.max_body_bytes:
                 await self._too_large()(scope, receive, send_with_headers)
             else:
                 await self.app(scope, self._limited(receive) if is_api else receive, send_with_headers)
@@ -93,6 +123,8 @@ class RequestContextMiddleware:
             if not response_started:
                 await internal_error_response()(scope, receive, send_with_headers)
         finally:
+            if status == 401 and counts_failures:
+                self.auth_failures.add(client)
             seconds = time.perf_counter() - started
             label = route_label(scope)
             self.metrics.observe_request(scope["method"], label, status, seconds)
@@ -103,6 +135,12 @@ class RequestContextMiddleware:
                 "owner": getattr(principal, "owner", None),
             })
             reset_request_id(token)
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        if self.hosts is None:
+            return True
+        header = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+        return header is None or host_of(header) in self.hosts  # no Host (HTTP/1.0): not a browser
 
     def _too_large(self) -> ASGIApp:
         return error_response(413, "request_too_large",
@@ -123,6 +161,12 @@ class RequestContextMiddleware:
             return message
 
         return limited_receive
+
+
+def _client_address(scope: Scope) -> str:
+    """The peer's address (behind a trusted proxy, uvicorn has put the forwarded one here)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _content_length(scope: Scope) -> int:

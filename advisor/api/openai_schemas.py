@@ -2,7 +2,9 @@
 
 Besides the standard fields, responses carry `citations` (on the completion and on each choice), and
 `refused`, `coverage` and `act` (on the completion); in a stream, all of them on the final chunk. The
-official `openai` client ignores fields it does not know and keeps them in `model_extra`.
+official `openai` client ignores fields it does not know and keeps them in `model_extra`. A citation's
+`snippet`, `title` and `section` are untrusted plain text from documents: clients escape them. Any text of a
+request that cannot be encoded (a lone surrogate) or stored (NUL) is a 422.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from advisor.api.schemas import ACT_DESCRIPTION, COVERAGE_DESCRIPTION, CitationOut
+from advisor.api.schemas import ACT_DESCRIPTION, COVERAGE_DESCRIPTION, CitationOut, Text
 from advisor.models import Coverage, DialogueAct
 
 MODEL_ID = "advisor"
@@ -20,15 +22,15 @@ MODEL_ID = "advisor"
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    type: str
-    text: str | None = None
+    type: Text
+    text: Text | None = None
 
 
 class ChatMessageIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[ContentPart] | None = None
+    content: Text | list[ContentPart] | None = None
 
     def text(self) -> str:
         """The message's text, with the text parts of a multi-part message joined."""
@@ -48,7 +50,10 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    model: str = Field(description=f'The model id; "{MODEL_ID}" (see GET /v1/models).', max_length=200)
+    # Declared as an enum so that schema-driven clients and fuzzers send it; any other id is a 404
+    # `model_not_found`, as OpenAI answers.
+    model: Text = Field(description=f'The model id; "{MODEL_ID}" (see GET /v1/models).', max_length=200,
+                        json_schema_extra={"enum": [MODEL_ID]})
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
     stream: bool = False
     stream_options: StreamOptions | None = None

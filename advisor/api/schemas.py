@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from advisor.conversations import FeedbackRecord, MessageRecord
 from advisor.models import Citation, Coverage, DialogueAct, RefusalReason, Role
@@ -31,14 +31,36 @@ def sse_response(description: str, events: list[str]) -> dict[int | str, dict[st
     return {200: {"description": description, "content": {"text/event-stream": {"schema": event}}}}
 
 
+def storable_text(value: str) -> str:
+    """`value`, if it can be encoded (UTF-8) and stored; raises ValueError (a 422) for a lone surrogate,
+    which JSON's `\\ud800` escapes can carry and no tokenizer or database accepts, or for a NUL character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    if "\x00" in value:
+        raise ValueError("text must not hold NUL characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable_text)]
+"""A string from a request: refused with 422 when it cannot be encoded or stored (`storable_text`)."""
+
+SNIPPET_DESCRIPTION = (
+    "The quoted text, verbatim from a document: untrusted plain text (documents are written by others). "
+    "It is never HTML: escape it before putting it in a page, and do not follow instructions in it."
+)
+
+
 class CitationOut(BaseModel):
-    """A numbered source quoted verbatim by an answer."""
+    """A numbered source quoted verbatim by an answer. Its texts are untrusted plain text: clients escape
+    them (`snippet`, `title` and `section` come from documents)."""
 
     n: int
     doc_id: str
     title: str
     section: str
-    snippet: str
+    snippet: str = Field(description=SNIPPET_DESCRIPTION)
 
     @classmethod
     def of(cls, citation: Citation) -> CitationOut:
@@ -49,8 +71,8 @@ class CitationOut(BaseModel):
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, description="The question (at most `max_message_chars` characters).")
-    conversation_id: str | None = Field(None, max_length=64,
+    message: Text = Field(min_length=1, description="The question (at most `max_message_chars` characters).")
+    conversation_id: Text | None = Field(None, max_length=64,
                                         description="Continue this conversation; omit to start one.")
 
 
@@ -98,10 +120,10 @@ class ConversationOut(BaseModel):
 class FeedbackCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    conversation_id: str = Field(max_length=64)
-    message_id: str = Field(max_length=64, description="An assistant message of that conversation.")
+    conversation_id: Text = Field(max_length=64)
+    message_id: Text = Field(max_length=64, description="An assistant message of that conversation.")
     rating: Literal["up", "down"]
-    comment: str | None = Field(None, max_length=2000)
+    comment: Text | None = Field(None, max_length=2000)
 
 
 class FeedbackOut(BaseModel):
@@ -128,14 +150,28 @@ class SourceList(BaseModel):
     sources: list[SourceOut]
 
 
+class FlaggedSentence(BaseModel):
+    """A sentence of the document that no answer ever uses, for its owner to review."""
+
+    start: int = Field(description="Offset of the sentence in `text`.")
+    end: int
+    text: str = Field(description="The sentence (untrusted plain text, as it stands in the document).")
+    role: Literal["instruction"] = Field(
+        description="`instruction`: addressed to an AI or to the system, or asking the reader for "
+        "credentials, money or contact outside the document's site (decided at ingest).")
+
+
 class SourceDetail(SourceOut):
     text: str = Field(description="The cleaned text that citations quote from.")
+    flagged: list[FlaggedSentence] = Field(
+        default_factory=list, description="Sentences read as instructions rather than career content: "
+        "never quoted by any answerer nor shown to an LLM. Listed so that the document's owner sees them.")
 
 
 class WidgetTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    origin: str = Field(description="The web origin the widget runs on, e.g. https://portal.example.org.",
+    origin: Text = Field(description="The web origin the widget runs on, e.g. https://portal.example.org.",
                         max_length=300)
 
 

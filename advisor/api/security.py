@@ -180,6 +180,33 @@ def authenticate(settings: Settings, signer: WidgetTokenSigner, credential: str 
 
 
 def allowed_widget_origins(settings: Settings) -> set[str]:
-    """Origins a widget token may be bound to: the CORS allowlist and the allowed frame ancestors."""
-    origins = {normalize_origin(o) for o in [*settings.cors_origins, *settings.frame_ancestors]}
+    """Origins a widget token may be bound to: the CORS allowlist, the allowed frame ancestors and the
+    advisor's configured public origin (`public_url`). Never anything a request says about itself."""
+    configured = [*settings.cors_origins, *settings.frame_ancestors, *filter(None, [settings.public_url])]
+    origins = {normalize_origin(o) for o in configured}
     return {o for o in origins if o}
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def allowed_hosts(settings: Settings) -> frozenset[str] | None:
+    """The host names requests may address (lower case, no port), or None when any host is fine.
+
+    Without API keys the server is open to whoever reaches it, so it answers only loopback names (and
+    `public_url`'s and `trusted_hosts`): a page on a rebound DNS name (`evil.example` resolving to 127.0.0.1)
+    cannot use it. With keys the list is checked only when `trusted_hosts` is set. `*` allows any host.
+    """
+    if "*" in settings.trusted_hosts or (settings.api_keys and not settings.trusted_hosts):
+        return None
+    public = urlsplit(settings.public_url).hostname if settings.public_url else None
+    named = {h.strip().lower().strip("[]") for h in [*settings.trusted_hosts, *filter(None, [public])]}
+    return LOOPBACK_HOSTS | {h for h in named if h}
+
+
+def host_of(header: str) -> str:
+    """The host name of a `Host` header value, lower case, without port or IPv6 brackets."""
+    value = header.strip().lower()
+    if value.startswith("["):
+        return value[1:].partition("]")[0]
+    return value.rpartition(":")[0] if value.count(":") == 1 else value

@@ -19,11 +19,23 @@ if TYPE_CHECKING:
     from advisor.settings import RetrieverName
 
 
-def make_advisor() -> Advisor:
-    """The service configured from the environment (imported late: nothing heavy at CLI start-up)."""
+def make_advisor(prepared: bool = False) -> Advisor:
+    """The service configured from the environment (imported late: nothing heavy at CLI start-up).
+
+    `prepared`: for a command answering a question or two, which reads what `advisor ingest` left in the data
+    directory (saved vectors, the ONNX question encoder) instead of loading the model and warming up.
+    """
     from advisor.service import Advisor
 
-    return Advisor(get_settings())
+    advisor = Advisor(get_settings())
+    if prepared:
+        advisor.embedder.use_prepared(advisor.settings.data_dir)
+    return advisor
+
+
+def show_progress(quiet: bool = False) -> bool:
+    """Progress bars only for a person watching: never with --quiet, nor when stderr is not a terminal."""
+    return not quiet and sys.stderr.isatty()
 
 
 @app.command()
@@ -46,10 +58,11 @@ def ingest(
     # (passed only when set until Advisor.ingest forwards `follow_symlinks` to the pipeline)
     follow = {"follow_symlinks": True} if follow_symlinks else {}
     try:
-        report = advisor.ingest(paths or None, prune=prune, progress=not quiet, **follow)
+        report = advisor.ingest(paths or None, prune=prune, progress=show_progress(quiet), **follow)
     except StoreLockedError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3) from exc
+    _export_query_encoder(advisor)
     for error in report.errors:
         typer.echo(f"error: {error.path}: {error.error}", err=True)
     typer.echo(
@@ -70,7 +83,7 @@ def ask(
     answerer: str = typer.Option(None, "--answerer", help="Answerer name (default: settings)."),
 ) -> None:
     """Answer one question with numbered, verbatim citations."""
-    answer = _ask(make_advisor(), question, [], retriever, answerer)
+    answer = _ask(make_advisor(prepared=True), question, [], retriever, answerer)
     typer.echo(answer.model_dump_json(indent=2) if as_json else with_sources(answer.text, answer.citations))
 
 
@@ -79,7 +92,7 @@ def chat(
     answerer: str = typer.Option(None, "--answerer", help="Answerer name (default: settings)."),
 ) -> None:
     """A conversation in the terminal; follow-up questions use the history. Empty line or Ctrl-D quits."""
-    advisor = make_advisor()
+    advisor = make_advisor(prepared=True)
     history: list[Turn] = []
     typer.echo("Ask about becoming a medical director (empty line to quit).")
     while True:
@@ -96,17 +109,49 @@ def chat(
 
 
 @app.command()
-def sources(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
-    """List the indexed documents."""
-    listed = make_advisor().sources()
+def sources(
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    flagged: bool = typer.Option(
+        False, "--flagged", help="Also list each document's flagged sentences: read as instructions (to an "
+        "AI, or asking readers for credentials, money or contact elsewhere), never used in an answer."),
+) -> None:
+    """List the indexed documents (with --flagged, the sentences no answer uses, for their owners)."""
+    advisor = make_advisor()
+    listed = advisor.sources()
+    rows: list[dict[str, object]] = [s.model_dump() for s in listed]
+    if flagged:
+        for row in rows:
+            document = advisor.document(str(row["doc_id"]))
+            text = document.text if document else ""
+            row["flagged"] = [{"start": r.start, "end": r.end, "text": text[r.start:r.end], "role": r.role}
+                              for r in advisor.flagged_sentences(str(row["doc_id"]))]
     if as_json:
-        typer.echo(json.dumps([s.model_dump() for s in listed], indent=2))
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     if not listed:
         typer.echo("No documents indexed yet: run `advisor ingest`.")
-    for s in listed:
+    for s, row in zip(listed, rows, strict=True):
         site = f" ({s.site})" if s.site else ""
-        typer.echo(f"{s.doc_id}: {s.title}{site} — {s.chunk_count} chunks")
+        sentences = cast("list[dict[str, object]]", row.get("flagged", []))
+        count = f", {len(sentences)} flagged" if flagged else ""
+        typer.echo(f"{s.doc_id}: {s.title}{site} — {s.chunk_count} chunks{count}")
+        for sentence in sentences:
+            typer.echo(f"  [{sentence['role']} {sentence['start']}-{sentence['end']}] {sentence['text']!r}")
+
+
+def _export_query_encoder(advisor: Advisor) -> None:
+    """Leave the ONNX question encoder in the data directory for `advisor ask` and `advisor chat` (see
+    `Advisor.embedder.use_prepared`); without it they still answer, loading torch first."""
+    from advisor.retrieval.onnx_export import OnnxExportError
+
+    try:
+        check = advisor.embedder.export_query_encoder(advisor.settings.data_dir)
+    except OnnxExportError as exc:
+        typer.echo(f"note: questions will load torch: {exc}", err=True)
+        return
+    if not check.passed:
+        typer.echo(f"note: questions will load torch: the ONNX export differs from it by "
+                   f"{check.max_difference:.1e}", err=True)
 
 
 def _ask(advisor: Advisor, question: str, history: list[Turn], retriever: str | None,

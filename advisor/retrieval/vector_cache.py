@@ -1,6 +1,7 @@
 """Vectors of texts embedded before: a bounded LRU of recent ones (questions, evidence sentences), the
-pinned warm-up set (every answer sentence and heading, never evicted), and the file the pinned vectors are
-saved to so that the next process starts without embedding them again."""
+pinned warm-up set (every answer sentence and heading, never evicted), and the file in the data directory the
+warm-up vectors are saved to (by an ingest, or by a start that had to embed some) so that a start embeds none
+of them and a process answering one question reads just the few it needs."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from advisor.lru import LRUCache
+
+WARM_VECTORS_FILE = "warm_vectors.npz"
+
+
+def warm_vectors_path(data_dir: Path) -> Path:
+    """Where the warm-up vectors of the data directory `data_dir` are saved."""
+    return data_dir / WARM_VECTORS_FILE
 
 
 class VectorCache:
@@ -26,8 +35,16 @@ class VectorCache:
                  size: int) -> None:
         self.recent: LRUCache[str, np.ndarray] = LRUCache(size)  # a use makes a text the most recent
         self._pinned: dict[str, np.ndarray] = {}  # replaced whole by `warm`, never changed in place
+        self._saved: tuple[Path, str] | None = None  # a saved file looked up before embedding (`look_up`)
+        self._saved_vectors: dict[str, np.ndarray] | None = None  # its vectors by digest, read on first need
         self._embed = embed
         self._dimension = dimension
+
+    def look_up(self, saved: Path, model: str) -> None:
+        """Take the vectors of `model` saved at `saved` (by `warm` or `save`) for texts not seen before rather
+        than embed them: what a process answering a question or two does instead of warming up. The file is
+        read when the first such text comes."""
+        self._saved, self._saved_vectors = (saved, model), None
 
     def embed_within(self, texts: list[str], budget: int | None) -> tuple[np.ndarray, int]:
         """The vectors of `texts`, embedding at most `budget` texts not seen before (None: all of them; the
@@ -38,6 +55,10 @@ class VectorCache:
         found = {t: pinned[t] for t in texts if t in pinned}
         found.update(self.recent.get_many(unpinned))
         missing = [t for t in dict.fromkeys(unpinned) if t not in found]
+        if missing and self._saved is not None:
+            saved = self._read_saved()
+            found.update((t, v) for t in missing if (v := saved.get(digest(t))) is not None)
+            missing = [t for t in missing if t not in found]
         if budget is not None:
             missing = missing[: max(budget, 0)]
         if missing:
@@ -51,24 +72,54 @@ class VectorCache:
             return np.array([found.get(t, blank) for t in texts]), len(missing)
         return np.array([found[t] for t in texts]), len(missing)
 
+    def _read_saved(self) -> dict[str, np.ndarray]:
+        """The vectors of the file given to `look_up`, by text digest (read once)."""
+        if self._saved_vectors is None and self._saved is not None:
+            self._saved_vectors = read_vectors(*self._saved)
+        return self._saved_vectors or {}
+
     def warm(self, texts: list[str], saved: Path | None, model: str, batch: int = 256) -> None:
         """Pin `texts` (recent texts passing through never evict them), taking the vectors of `model` an
         earlier process saved at `saved` and embedding only the rest, `batch` at a time; then save them all
         there for the next start. The pinned set is replaced, not added to."""
+        self._pinned = self._gather(texts, saved, model, batch)[0]
+
+    def save(self, texts: list[str], saved: Path, model: str, batch: int = 256,
+             progress: bool = False) -> int:
+        """Save the vectors of `model` for exactly `texts` at `saved`: those already there (or pinned) are
+        kept, the others embedded `batch` at a time (with a progress bar if `progress`), and texts no longer
+        listed dropped; what is pinned does not change. Returns how many texts were embedded."""
+        return self._gather(texts, saved, model, batch, reuse=self._pinned, progress=progress)[1]
+
+    def _gather(self, texts: list[str], saved: Path | None, model: str, batch: int,
+                reuse: dict[str, np.ndarray] | None = None,
+                progress: bool = False) -> tuple[dict[str, np.ndarray], int]:
+        """The vectors of `texts` (read from `saved`, else taken from `reuse`, else embedded in the order
+        given, so that an ingest computes what a start would) and how many were embedded. `saved` is
+        rewritten when it lacked some of them or held others."""
         stored = read_vectors(saved, model) if saved else {}
-        pinned: dict[str, np.ndarray] = {}
+        reuse = reuse or {}
+        vectors: dict[str, np.ndarray] = {}
         missing = []
+        read = 0
         for text in dict.fromkeys(texts):
             vector = stored.get(digest(text))
+            read += vector is not None
+            if vector is None:
+                vector = reuse.get(text)
             if vector is None:
                 missing.append(text)
             else:
-                pinned[text] = vector
+                vectors[text] = vector
+        bar = tqdm(total=len(missing), desc="Warm-up vectors", unit="text",
+                   disable=not (progress and missing))
         for i in range(0, len(missing), batch):
-            pinned.update(zip(missing[i : i + batch], self._embed(missing[i : i + batch]), strict=True))
-        self._pinned = pinned
-        if saved and (missing or len(stored) != len(pinned)):
-            write_vectors(saved, model, {digest(t): v for t, v in pinned.items()})
+            vectors.update(zip(missing[i : i + batch], self._embed(missing[i : i + batch]), strict=True))
+            bar.update(len(missing[i : i + batch]))
+        bar.close()
+        if saved and (read != len(vectors) or read != len(stored)):
+            write_vectors(saved, model, {digest(t): v for t, v in vectors.items()})
+        return vectors, len(missing)
 
 
 def digest(text: str) -> str:

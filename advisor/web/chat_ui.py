@@ -21,7 +21,14 @@ from advisor.conversations import ConversationService, MessageTooLongError
 from advisor.models import Answer, Turn
 from advisor.service import Advisor
 from advisor.settings import Settings
-from advisor.web.rendering import render_answer, render_plain, render_question, render_sources
+from advisor.web.rendering import (
+    render_answer,
+    render_failure,
+    render_pending,
+    render_plain,
+    render_question,
+    render_sources,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +44,8 @@ EXAMPLE_QUESTIONS = [
 ERROR_TEXT = "Sorry, something went wrong while answering. Please try again in a moment."
 TITLE = "Medical Director Career Advisor"
 INTRO = (
-    "Ask about becoming a medical director. Answers quote the career articles in the **Sources** tab; "
-    "click a numbered source under an answer to read the passage it comes from."
+    "Ask about becoming a medical director. Answers quote career articles (the **Sources** tab); "
+    "click a number to read the passage."
 )
 
 
@@ -77,14 +84,14 @@ class ChatHandlers:
             yield messages, session, question
             return
         messages.append({"role": "user", "content": render_question(question)})
-        messages.append({"role": "assistant", "content": render_plain("…")})
+        messages.append({"role": "assistant", "content": render_pending()})
         yield messages, session, ""
         answer: Answer | None = None
         text, failure = "", ERROR_TEXT
         try:
             for delta in stream:
                 text += delta
-                messages[-1] = {"role": "assistant", "content": render_plain(text)}
+                messages[-1] = {"role": "assistant", "content": render_pending(text)}
                 yield messages, session, ""
             answer = stream.answer
         except AnswererUnavailableError as exc:  # its message is written for users: say what is wrong
@@ -93,7 +100,7 @@ class ChatHandlers:
         except Exception:  # the UI must stay usable whatever the answerer does
             log.exception("answering failed in the chat UI")
         if answer is None:
-            messages[-1] = {"role": "assistant", "content": render_plain(failure)}
+            messages[-1] = {"role": "assistant", "content": render_failure(failure)}
             session.message_ids.extend([None, None])
             yield messages, session, ""
             return
@@ -154,8 +161,11 @@ def make_chat_ui(advisor: Advisor, settings: Settings, conversations: Conversati
         gr.Markdown(f"## {TITLE}\n{INTRO}", elem_id="intro")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
+                # autoscroll off: static/chat.js brings each new question to the top of the chat instead,
+                # so the question and the start of its answer stay in view however long the answer is.
                 chatbot = gr.Chatbot(
                     elem_id="chat", label="Conversation", show_label=False, height="62vh", min_height=320,
+                    autoscroll=False,
                     render_markdown=False, sanitize_html=True, allow_tags=False, latex_delimiters=[],
                     feedback_options=("Like", "Dislike"), buttons=["copy"], layout="bubble",
                     examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
@@ -165,7 +175,7 @@ def make_chat_ui(advisor: Advisor, settings: Settings, conversations: Conversati
                     question = gr.Textbox(
                         elem_id="question", show_label=False, scale=5, lines=1, max_lines=4,
                         max_length=settings.max_message_chars, autofocus=True,
-                        placeholder="e.g. What qualifications does a medical director need?",
+                        placeholder="Ask a career question",  # short: a phone shows it on one line
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=72, elem_id="send")
                 new = gr.Button("New conversation", size="sm", elem_id="new-conversation")

@@ -11,7 +11,13 @@ from starlette.routing import Mount
 from advisor.conversations import ConversationService
 from advisor.service import Advisor
 from advisor.settings import Settings
-from advisor.web.pages import STATIC_DIR, add_demo_routes, add_embed_routes
+from advisor.web.pages import (
+    CHAT_UI_SCRIPT,
+    STATIC_DIR,
+    add_chat_ui_routes,
+    add_demo_routes,
+    add_embed_routes,
+)
 from advisor.web.security import GradioCSPMiddleware
 
 logger = logging.getLogger(__name__)
@@ -36,6 +42,7 @@ def mount_all(app: FastAPI, advisor: Advisor, settings: Settings, conversations:
             "API keys are set: the chat UI at / is not served (ADVISOR_PUBLIC_CHAT_UI=true serves it)"
         )
         return
+    add_chat_ui_routes(app)
     for name, value in _GRADIO_OFFLINE_ENV.items():
         os.environ.setdefault(name, value)
     import gradio as gr  # heavy (seconds): imported only when the chat UI is actually served
@@ -54,6 +61,8 @@ def mount_all(app: FastAPI, advisor: Advisor, settings: Settings, conversations:
         path="/",
         theme=theme,
         css_paths=[STATIC_DIR / "chat.css"],
+        # A script from this server, not inline: Gradio adds <head> elements itself, without the page's nonce.
+        head=f'<script src="{CHAT_UI_SCRIPT}" defer></script>',
         footer_links=[],
         ssr_mode=False,
         show_error=False,

@@ -1,4 +1,5 @@
-"""The widget's routes (/embed, its script and style, /embed/widget.js) and the demo portal page (/demo).
+"""The widget's routes (/embed, its script and style, /embed/widget.js), the demo portal page (/demo) and
+the chat UI's own script (/chat-ui/chat.js).
 
 Pages are small templates with `{{name}}` placeholders, filled with HTML-escaped values.
 """
@@ -71,6 +72,19 @@ def add_embed_routes(app: FastAPI, settings: Settings) -> None:
         if name == "widget.js":  # loaded by portals' pages from their own origins
             headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         return FileResponse(STATIC_DIR / name, media_type=EMBED_ASSETS[name], headers=headers)
+
+
+CHAT_UI_SCRIPT = "chat-ui/chat.js"
+"""Where the chat UI's script is served, relative to the chat UI's page ("/")."""
+
+
+def add_chat_ui_routes(app: FastAPI) -> None:
+    """GET /chat-ui/chat.js: the chat UI's script (scrolling, citation markers), loaded from its <head>."""
+
+    @app.api_route("/" + CHAT_UI_SCRIPT, methods=["GET", "HEAD"], include_in_schema=False)
+    def chat_ui_script() -> Response:
+        return FileResponse(STATIC_DIR / "chat.js", media_type="text/javascript; charset=utf-8",
+                            headers={**COMMON_HEADERS, "Cache-Control": "no-cache"})
 
 
 def add_demo_routes(app: FastAPI) -> None:

@@ -31,12 +31,30 @@ def render_plain(text: str) -> str:
     return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in _paragraphs(text)) or "<p></p>"
 
 
+def render_pending(text: str = "") -> str:
+    """An answer still being written: the text so far, then a "Writing the answer" cue. The page hides the
+    answer's feedback buttons while it carries the `answer-pending` class (static/chat.css)."""
+    so_far = render_plain(text) if text.strip() else ""
+    return (f'<div class="answer-pending">{so_far}'
+            '<p class="writing-cue" role="status">Writing the answer<span class="dots" aria-hidden="true">'
+            '<span class="dot">.</span><span class="dot">.</span><span class="dot">.</span></span></p></div>')
+
+
+def render_failure(text: str) -> str:
+    """A message saying an answer could not be given: escaped, with no feedback buttons (nothing to rate)."""
+    return f'<div class="answer-failed">{render_plain(text)}</div>'
+
+
 def _mark_citations(escaped: str, known: set[int]) -> str:
     """Set the `[n]` markers of cited numbers as superscripts (the input is already escaped)."""
 
     def mark(match: re.Match[str]) -> str:
         n = int(match.group(1))
-        return f'<sup class="cite-ref">[{n}]</sup>' if n in known else match.group(0)
+        if n not in known:
+            return match.group(0)
+        # A button for the page's script (static/chat.js): a click or Enter opens footnote n. (Gradio's
+        # sanitizer keeps role, tabindex and title; it drops data-* and aria-label.)
+        return f'<sup class="cite-ref" role="button" tabindex="0" title="Show source {n}">[{n}]</sup>'
 
     return _MARKER.sub(mark, escaped)
 

@@ -34,7 +34,8 @@ PARTIAL = "do medical directors have lower burnout than clinicians?"  # the arti
 def api_settings(settings: Settings, tmp_path: Path, **overrides: object) -> Settings:
     """The session settings with a per-test conversations database and no web UI, plus `overrides`."""
     update: dict[str, object] = {"database_url": f"sqlite:///{tmp_path / 'conversations.sqlite3'}",
-                                 "web_ui": False, "rate_limit_per_minute": 0}
+                                 "web_ui": False, "rate_limit_per_minute": 0,
+                                 "trusted_hosts": ["testserver"]}  # TestClient's Host
     update.update(overrides)
     return Settings(**{**settings.model_dump(), **update}, _env_file=None)  # type: ignore[call-arg]
 

@@ -10,7 +10,7 @@ import importlib.util
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -22,7 +22,9 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from advisor.conversations import ConversationStore
+from advisor.answer_stream import AnswerStream, StreamEvent
+from advisor.conversations import ConversationService, ConversationStore
+from advisor.models import Turn
 from advisor.service import Advisor
 from advisor.settings import Settings
 from tests.conftest import PROJECT_ROOT
@@ -32,6 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 API_KEY = "portal-test-key-0123456789"
+WIDGET_SECRET = "a-test-secret-of-sufficient-length"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -99,8 +102,8 @@ def wait_ready(url: str, timeout: float = 120.0) -> None:
     raise RuntimeError("the test server never became ready")
 
 
-def _serve(settings: Settings, advisor: Advisor) -> Iterator[Served]:
-    app = build_app(settings, advisor)
+def _serve(settings: Settings, advisor: Advisor, app: FastAPI | None = None) -> Iterator[Served]:
+    app = app or build_app(settings, advisor)
     server = LiveServer(app).start()
     try:
         wait_ready(server.url)
@@ -116,6 +119,38 @@ def web_server(advisor: Advisor, settings: Settings, tmp_path_factory: pytest.Te
     db = tmp_path_factory.mktemp("web-db") / "conversations.sqlite3"
     web_settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
     yield from _serve(web_settings, advisor)
+
+
+class SlowConversations(ConversationService):
+    """Every answer streamed with a pause before each piece of text (the real answer, slowly), so a browser
+    test sees an answer while it is being written."""
+
+    PAUSE_SECONDS = 0.15
+
+    def ask_stream(self, message: str, history: list[Turn]) -> AnswerStream:
+        self.check_message(message)
+        return AnswerStream(self._slowly(self.advisor.ask_stream(message, history=history)))
+
+    def _slowly(self, events: Iterable[StreamEvent]) -> Iterator[StreamEvent]:
+        for event in events:
+            if event.delta:
+                time.sleep(self.PAUSE_SECONDS)
+            yield event
+
+
+@pytest.fixture(scope="session")
+def slow_web_server(advisor: Advisor, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+                    ) -> Iterator[Served]:
+    """The full app (no API keys) whose chat UI and widget stream each answer over a few seconds."""
+    from advisor.api.app import create_app
+    from advisor.web import mount_web
+
+    db = tmp_path_factory.mktemp("web-slow-db") / "conversations.sqlite3"
+    slow_settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
+    conversations = SlowConversations(advisor, ConversationStore.from_settings(slow_settings), slow_settings)
+    app = create_app(slow_settings, advisor, conversations)
+    mount_web(app, advisor, slow_settings, conversations)
+    yield from _serve(slow_settings, advisor, app)
 
 
 def load_demo_portal() -> ModuleType:
@@ -141,7 +176,7 @@ def keyed_setup(advisor: Advisor, settings: Settings, tmp_path_factory: pytest.T
     db = tmp_path_factory.mktemp("web-keyed-db") / "conversations.sqlite3"
     keyed = settings.model_copy(update={
         "database_url": f"sqlite:///{db}", "api_keys": [API_KEY], "frame_ancestors": [portal_url],
-        "widget_token_secret": SecretStr("a-test-secret-of-sufficient-length"),
+        "widget_token_secret": SecretStr(WIDGET_SECRET),
         "widget_token_ttl_seconds": 120,
     })
     for served in _serve(keyed, advisor):

@@ -86,6 +86,7 @@ def test_a_failing_answer_shows_a_plain_apology_and_stores_nothing(fresh_setting
     handlers = handlers_over(BrokenAdvisor(), store, fresh_settings)
     *_, (messages, session, _) = handlers.ask("What does a medical director do?", [], ChatSession())
     assert ERROR_TEXT in messages[-1]["content"] and "index went away" not in messages[-1]["content"]
+    assert 'class="answer-failed"' in messages[-1]["content"]  # the page shows no feedback buttons under it
     assert session.message_ids == [None, None] and session.turns == []
     assert store.list_conversations(UI_OWNER) == []
 
@@ -107,6 +108,17 @@ def test_too_long_and_empty_questions_never_reach_the_advisor(fresh_settings: Se
     assert list(handlers.ask(long_question, [], None))[-1][2] == long_question  # kept in the box to shorten
     assert list(handlers.ask("   ", [], None))[-1][0] == []
     assert advisor.calls == 0
+
+
+def test_the_answer_shows_a_writing_cue_until_it_is_complete(fresh_settings: Settings,
+                                                             store: ConversationStore) -> None:
+    handlers = handlers_over(ExtractiveLikeAdvisor(), store, fresh_settings)
+    shown = [messages[-1]["content"] for messages, _, _ in
+             handlers.ask("What does a medical director do?", [], ChatSession())]
+    assert len(shown) >= 3  # the cue alone, then the text as it arrives, then the answer
+    assert all('class="answer-pending"' in s and "Writing the answer" in s for s in shown[:-1])
+    assert "Medical directors lead." in shown[-2]
+    assert "answer-pending" not in shown[-1] and "Writing the answer" not in shown[-1]
 
 
 def test_follow_ups_carry_the_history_and_land_in_one_stored_conversation(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from advisor.models import Citation, SourceInfo
 from advisor.web.pages import fill_template
-from advisor.web.rendering import render_answer, render_plain, render_question, render_sources
+from advisor.web.rendering import (
+    render_answer,
+    render_failure,
+    render_pending,
+    render_plain,
+    render_question,
+    render_sources,
+)
 from advisor.web.security import embed_policy, frame_ancestors_sources
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -21,8 +28,9 @@ def test_answer_markers_become_superscripts_and_footnotes_expand_to_the_snippet(
     text = "First claim. [1] Second claim. [2]\n\nAnother paragraph. [7]"
     html = render_answer(text, [citation(1), citation(2)])
     assert html.count("<p>") == 2
-    assert '<sup class="cite-ref">[1]</sup>' in html and '<sup class="cite-ref">[2]</sup>' in html
-    assert "[7]" in html and '<sup class="cite-ref">[7]</sup>' not in html  # no such citation: left as text
+    marker = '<sup class="cite-ref" role="button" tabindex="0" title="Show source {n}">[{n}]</sup>'
+    assert marker.format(n=1) in html and marker.format(n=2) in html  # static/chat.js opens footnote n
+    assert "[7]" in html and "Show source 7" not in html  # no such citation: left as text
     assert html.count('<details class="citation"') == 2
     assert "<summary><span class=\"cite-n\">[1]</span> A Career — Steps</summary>" in html
     assert '<blockquote class="cite-snippet">Quoted passage 2.</blockquote>' in html
@@ -63,3 +71,14 @@ def test_frame_ancestors_default_to_self_and_drop_anything_that_is_not_a_source(
         "'self' https://portal.example.org")
     assert frame_ancestors_sources(["'none'"]) == "'none'"
     assert "frame-ancestors 'self' https://p.example;" in embed_policy(["https://p.example"])
+
+
+def test_an_answer_being_written_carries_the_writing_cue_and_a_failure_its_own_class() -> None:
+    assert render_pending() == (
+        '<div class="answer-pending"><p class="writing-cue" role="status">Writing the answer'
+        '<span class="dots" aria-hidden="true"><span class="dot">.</span><span class="dot">.</span>'
+        '<span class="dot">.</span></span></p></div>')
+    so_far = render_pending(f"Half an answer {PAYLOAD}")
+    assert so_far.startswith('<div class="answer-pending"><p>Half an answer &lt;img') and "<img" not in so_far
+    assert "Writing the answer" in so_far
+    assert render_failure(f"Sorry {PAYLOAD}").startswith('<div class="answer-failed"><p>Sorry &lt;img')

@@ -4,12 +4,14 @@ floating button): open on loopback with no keys, and with an API key traded for 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import httpx
 from playwright.sync_api import expect
 
-from advisor.api.security import ANONYMOUS
-from tests.web.conftest import PHONE, PortalSetup, Served, screenshot
+from advisor.api.security import ANONYMOUS, WidgetTokenSigner, key_fingerprint
+from tests.web.conftest import API_KEY, PHONE, WIDGET_SECRET, PortalSetup, Served, screenshot
 from tests.web.test_chat_ui import XSS, poll
 
 
@@ -105,19 +107,63 @@ def test_portal_with_api_key_embeds_both_ways_with_widget_tokens(open_page: Any,
     watch.assert_clean()
 
 
-def test_embed_page_without_a_token_is_refused_when_keys_are_configured(
+def test_widget_says_whether_its_token_is_missing_invalid_expired_or_for_another_site(
         open_page: Any, keyed_setup: PortalSetup) -> None:
-    page, watch = open_page(f"{keyed_setup.advisor.url}/embed")
-    page.locator("#question").fill("What does a medical director do?")
-    page.locator("#send").click()
-    expect(page.locator(".msg.assistant.error")).to_contain_text("expired", timeout=30_000)
+    advisor_url = keyed_setup.advisor.url
+    owner = key_fingerprint(API_KEY)
+    expired, _ = WidgetTokenSigner(WIDGET_SECRET.encode(), 120).issue(owner, advisor_url,
+                                                                     now=time.time() - 3600)
+    elsewhere = httpx.post(f"{advisor_url}/v1/widget-tokens", json={"origin": keyed_setup.portal_url},
+                           headers={"Authorization": f"Bearer {API_KEY}"}).json()["token"]
+    cases = [
+        ("", "has no access token"),
+        ("wt_not-a-valid-token", "access token is not valid"),
+        (expired, "session has expired"),
+        (elsewhere, "issued for another website"),
+    ]
+    for token, message in cases:
+        page, watch = open_page(f"{advisor_url}/embed" + (f"#token={token}" if token else ""))
+        page.locator("#question").fill("What does a medical director do?")
+        page.locator("#send").click()
+        refused = page.locator(".msg.assistant.error")
+        expect(refused).to_contain_text(message, timeout=30_000)
+        expect(refused.locator(".feedback")).to_have_count(0)  # nothing to rate
+        watch.assert_clean()
+
+
+def test_widget_keeps_the_new_answer_in_view_and_shows_it_being_written(open_page: Any,
+                                                                      slow_web_server: Served) -> None:
+    page, watch = open_page(f"{slow_web_server.url}/embed", {"width": 390, "height": 600})
+    for question in ("How do I become a medical director?", "Which skills and qualifications help?"):
+        page.locator("#question").fill(question)
+        page.locator("#send").click()
+        answer = page.locator(".msg.assistant").last
+        cue = answer.locator(".writing-cue")
+        expect(cue).to_be_visible()
+        expect(cue).to_contain_text("Writing the answer")
+        assert cue.locator(".dot").first.evaluate("e => e.getAnimations().length") > 0
+        assert answer.locator(".feedback").count() == 0 and cue.is_visible()  # no rating while writing
+        expect(answer.locator("details.citation").first).to_be_attached(timeout=60_000)
+        expect(cue).to_have_count(0)
+        expect(answer.locator(".feedback")).to_be_visible()
+        page.wait_for_timeout(300)
+        shown = page.evaluate("""() => {
+            const log = document.getElementById("log").getBoundingClientRect();
+            const questions = document.querySelectorAll(".msg.user");
+            const question = questions[questions.length - 1].getBoundingClientRect();
+            const answers = document.querySelectorAll(".msg.assistant");
+            const answer = answers[answers.length - 1].getBoundingClientRect();
+            return {question_shown: question.top >= log.top - 1 && question.bottom <= log.bottom + 1,
+                    first_line_shown: answer.top >= log.top - 1 && answer.top + 30 <= log.bottom,
+                    answer_taller_than_view: answer.height > log.height};
+        }""")
+        assert shown == {"question_shown": True, "first_line_shown": True, "answer_taller_than_view": True}
+    screenshot(page, "widget-answer-in-view", full_page=False)
     watch.assert_clean()
 
 
 def test_expired_token_is_renewed_through_the_parent_page(open_page: Any, keyed_setup: PortalSetup) -> None:
     """A rejected token makes the chat ask its parent for a fresh one (postMessage) and retry once."""
-    import httpx
-
     page, watch = open_page(keyed_setup.portal_url)
     fresh = httpx.post(f"{keyed_setup.portal_url}/advisor-token").json()["token"]
     advisor_url = keyed_setup.advisor.url

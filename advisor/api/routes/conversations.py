@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path, Response
 from advisor.api.answers import conversation_errors
 from advisor.api.deps import ApiCaller, ChatCaller, State
 from advisor.api.errors import error_responses
-from advisor.api.schemas import ConversationOut, FeedbackCreate, FeedbackOut, MessageOut
+from advisor.api.schemas import ConversationOut, FeedbackCreate, FeedbackOut, MessageOut, Text
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
 
-ConversationId = Annotated[str, Path(max_length=64, description="The id returned by POST /v1/chat.")]
+ConversationId = Annotated[Text, Path(max_length=64, description="The id returned by POST /v1/chat.")]
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut,

@@ -1,16 +1,19 @@
-"""Probes and metrics: GET /healthz (alive), GET /readyz (model and index loaded), GET /metrics."""
+"""Probes and metrics: GET /healthz (alive), GET /readyz (model and index loaded), GET /metrics (with
+`metrics_require_key`, only with an API key)."""
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPBearer
 from sqlalchemy import text
 
-from advisor.api.deps import ApiState, State
+from advisor.api.deps import ApiState, State, require_api_key
+from advisor.api.errors import error_responses
 from advisor.api.schemas import Health, Readiness
 
 log = logging.getLogger("advisor.api")
@@ -59,7 +62,21 @@ def _readiness(state: ApiState, checks: dict[str, object], ready: bool) -> JSONR
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
+async def metrics_access(request: Request, state: State) -> None:
+    """With `metrics_require_key`, the API key check of the /v1 routes (401, 429); else nothing."""
+    if state.settings.metrics_require_key:
+        await require_api_key(request, state, await _bearer(request), await _api_key(request))
+
+
+_bearer = HTTPBearer(auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}})
+            dependencies=[Depends(metrics_access)],
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+                       **error_responses(401, 429)})
 def metrics(state: State) -> Response:
+    """Counters and histograms in the Prometheus text format. With `ADVISOR_METRICS_REQUIRE_KEY=true`
+    (and API keys configured) it needs `Authorization: Bearer <key>` like the /v1 routes."""
     return Response(state.metrics.render(), media_type=state.metrics.content_type)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from advisor.api.deps import ApiCaller, State
 from advisor.api.errors import APIError, error_responses
-from advisor.api.schemas import SourceDetail, SourceList, SourceOut
+from advisor.api.schemas import FlaggedSentence, SourceDetail, SourceList, SourceOut, Text
 
 router = APIRouter(prefix="/v1", tags=["sources"])
 
@@ -23,12 +23,16 @@ def list_sources(state: State, _caller: ApiCaller) -> SourceList:
 
 @router.get("/sources/{doc_id}", response_model=SourceDetail,
             responses=error_responses(401, 404, 422, 429, 500), summary="One document's cleaned text")
-def get_source(doc_id: Annotated[str, Path(max_length=200)], state: State,
+def get_source(doc_id: Annotated[Text, Path(max_length=200)], state: State,
                _caller: ApiCaller) -> SourceDetail:
-    """The document's title, cleaned text (citation offsets point into it) and number of chunks."""
+    """The document's title, cleaned text (citation offsets point into it), number of chunks, and its
+    `flagged` sentences: those read as instructions (to an AI, or asking readers for credentials, money or
+    contact elsewhere), which no answer ever uses."""
     document = state.advisor.document(doc_id)
     if document is None:
         raise APIError(404, "source_not_found", "No such document.")
     chunk_count = next((s.chunk_count for s in state.advisor.sources() if s.doc_id == doc_id), 0)
+    flagged = [FlaggedSentence(start=r.start, end=r.end, text=document.text[r.start:r.end], role="instruction")
+               for r in state.advisor.flagged_sentences(doc_id)]
     return SourceDetail(doc_id=document.doc_id, title=document.title, site=document.site,
-                        chunk_count=chunk_count, text=document.text)
+                        chunk_count=chunk_count, text=document.text, flagged=flagged)

@@ -14,10 +14,14 @@ from advisor.api.security import allowed_widget_origins, normalize_origin
 router = APIRouter(prefix="/v1", tags=["widget"])
 
 
-def own_origin(request: Request) -> str | None:
-    """This server's origin as the caller addressed it (the origin of pages it serves, such as /embed)."""
-    host = request.headers.get("host")
-    return normalize_origin(f"{request.url.scheme}://{host}") if host else None
+def listening_origin(request: Request) -> str | None:
+    """`http://host:port` of the socket this connection arrived on: the server's own address, whatever the
+    request's `Host` or `X-Forwarded-*` headers claim. The origin of /embed when no `public_url` is set."""
+    server = request.scope.get("server")
+    if not server or server[1] is None:  # a Unix socket
+        return None
+    host = str(server[0])
+    return normalize_origin(f"http://{f'[{host}]' if ':' in host else host}:{server[1]}")
 
 
 @router.post("/widget-tokens", status_code=201, response_model=WidgetTokenOut,
@@ -28,14 +32,20 @@ def issue_widget_token(body: WidgetTokenCreate, request: Request, state: State,
 
     It is valid only in requests whose `Origin` is `origin` and only until `expires_at`
     (`ADVISOR_WIDGET_TOKEN_TTL_SECONDS`). `origin` must be in `ADVISOR_CORS_ORIGINS` or
-    `ADVISOR_FRAME_ANCESTORS`, or be this server's own origin (the /embed page calls the API from there).
+    `ADVISOR_FRAME_ANCESTORS`, or be the advisor's own origin, where the /embed page calls the API from:
+    `ADVISOR_PUBLIC_URL`, or without it the address the server listens on. Headers of the request (`Host`,
+    `X-Forwarded-*`) never count.
     """
     origin = normalize_origin(body.origin)
-    allowed = allowed_widget_origins(state.settings) | {own_origin(request)}
+    settings = state.settings
+    allowed = allowed_widget_origins(settings)
+    if not settings.public_url:
+        allowed.add(listening_origin(request) or "")
     if origin is None or origin not in allowed:
         raise APIError(403, "origin_not_allowed",
                        "This origin is not allowed: it must look like https://portal.example.org and be "
-                       "listed in ADVISOR_CORS_ORIGINS or ADVISOR_FRAME_ANCESTORS.")
+                       "listed in ADVISOR_CORS_ORIGINS or ADVISOR_FRAME_ANCESTORS, or be the origin of "
+                       "ADVISOR_PUBLIC_URL.")
     token, expires_at = state.widget_tokens.issue(caller.owner, origin)
     return WidgetTokenOut(token=token, origin=origin, expires_at=expires_at,
                           expires_in=max(0, expires_at - int(time.time())))

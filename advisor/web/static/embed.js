@@ -28,7 +28,17 @@
     return node;
   }
 
-  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+  /* The latest question is kept at the top of the log while its answer is written below it, so the question
+   * and the start of the answer stay in view; the reader scrolling for themselves ends this. */
+  var pinned = null;
+  function keepQuestionInView() {
+    if (!pinned) return;
+    var offset = pinned.getBoundingClientRect().top - log.getBoundingClientRect().top - 8;
+    if (offset > 1) log.scrollTop += offset;  // only ever towards the question, never back
+  }
+  ["wheel", "touchstart", "keydown", "pointerdown"].forEach(function (name) {
+    log.addEventListener(name, function () { pinned = null; }, { passive: true });
+  });
 
   /* ---- token handling ----------------------------------------------------------------------------- */
   function takeTokenFromFragment() {
@@ -74,7 +84,8 @@
     box.appendChild(body);
     if (text) body.textContent = text;
     log.appendChild(box);
-    scrollToEnd();
+    if (role === "user") pinned = box;
+    keepQuestionInView();
     return box;
   }
 
@@ -181,12 +192,43 @@
     }
   }
 
+  /* What to tell the reader when the server refused the chat's credentials, by the error's code. */
+  var AUTH_ERRORS = {
+    widget_token_expired: "This chat session has expired. Please reload the page.",
+    invalid_widget_token: "This chat's access token is not valid, so the advisor cannot answer here. " +
+      "Reload the page; if this keeps happening, tell the site that shows this chat.",
+    widget_origin_mismatch: "This chat's access token was issued for another website, so the advisor " +
+      "cannot answer here. Tell the site that shows this chat.",
+    missing_api_key: "This chat has no access token, so the advisor cannot answer here. It works inside " +
+      "a site that signs you in to it.",
+    invalid_api_key: "This chat's access token is not valid, so the advisor cannot answer here. " +
+      "Reload the page; if this keeps happening, tell the site that shows this chat."
+  };
+
   /* A message for the user; the server's own message (always safe to show) when it sent one. */
   function errorText(status, body) {
-    if (status === 401 || status === 403) return "This chat session has expired. Please reload the page.";
-    if (status === 429) return "Too many questions in a short time. Please wait a minute and try again.";
+    var code = body && body.error && typeof body.error.code === "string" ? body.error.code : "";
+    if (AUTH_ERRORS[code]) return AUTH_ERRORS[code];
+    if (status === 429 && code === "rate_limited") {
+      return "Too many questions in a short time. Please wait a minute and try again.";
+    }
     if (body && body.error && typeof body.error.message === "string") return body.error.message;
+    if (status === 401 || status === 403) {
+      return "The advisor did not accept this chat. Please reload the page.";
+    }
+    if (status === 429) return "Too many questions in a short time. Please wait a minute and try again.";
     return "Sorry, the advisor is not reachable right now. Please try again.";
+  }
+
+  /* "Writing the answer..." under the text so far, with dots that pulse (embed.css). */
+  function writingCue() {
+    var cue = el("p", "writing-cue", "Writing the answer");
+    cue.setAttribute("role", "status");
+    var dots = el("span", "dots");
+    dots.setAttribute("aria-hidden", "true");
+    for (var i = 0; i < 3; i++) dots.appendChild(el("span", "dot", "."));
+    cue.appendChild(dots);
+    return cue;
   }
 
   function post(question) {
@@ -204,6 +246,7 @@
     addMessage("user", question);
     var box = addMessage("assistant pending", "");
     var textNode = box.querySelector(".text");
+    var cue = box.appendChild(writingCue());
     var text = "", finished = false, messageId = null;
     try {
       var response = await post(question);
@@ -222,7 +265,7 @@
         if (name === "delta") {
           text += typeof data === "string" ? data : (obj.text || "");
           textNode.textContent = text;
-          scrollToEnd();
+          keepQuestionInView();
         } else if (name === "citations") {
           renderCitations(box, text, obj.citations || []);
           finished = true;
@@ -237,11 +280,12 @@
       box.classList.add("error");
       if (!finished) textNode.textContent = err && err.message ? err.message : errorText(0);
     } finally {
+      cue.remove();
       box.classList.remove("pending");
-      renderFeedback(box, state.conversationId, messageId);
+      if (!box.classList.contains("error")) renderFeedback(box, state.conversationId, messageId);
       state.busy = false;
       send.disabled = false;
-      scrollToEnd();
+      keepQuestionInView();
     }
   }
 
@@ -260,6 +304,7 @@
   });
   document.getElementById("new-conversation").addEventListener("click", function () {
     state.conversationId = null;
+    pinned = null;
     log.textContent = "";
     input.focus();
   });
