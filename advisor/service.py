@@ -236,7 +236,7 @@ class Advisor:
         """The answer path: small talk gets a friendly reply; a question is checked, made standalone,
         retrieved for, checked for coverage, reranked, planned and composed."""
         text = plain_question(asked.strip())
-        chat = small_talk(text) if text else None
+        chat = small_talk(normalise(text)) if text else None
         if chat is not None:
             yield from self._small_talk(asked.strip(), chat)
             return

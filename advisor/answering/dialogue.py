@@ -12,7 +12,8 @@ from advisor.text import content_words
 SmallTalk = Literal["greeting", "thanks", "capabilities"]
 
 _GREETING = re.compile(
-    r"^\s*(?:hi+|hello+|hey+|hiya|howdy|greetings|yo|good\s+(?:morning|afternoon|evening|day))\b"
+    r"^\s*(?:hi+|hello+|hey+|heya|hiya|howdy|greetings|yo|sup|(?:good\s+)?(?:morning|afternoon|evening)|"
+    r"good\s+day)\b"
     r"(?:\s+(?:there|all|everyone|again|advisor))?[\s,.!:;-]*",
     re.I,
 )
@@ -24,14 +25,19 @@ _THANKS = re.compile(
 _ACKNOWLEDGEMENT = re.compile(
     r"\b(?:ok(?:ay)?|great|perfect|got\s+it|cool|awesome|nice|good|helpful|that\s+helps?|this\s+helps?|"
     r"(?:that|this)\s+(?:was|is)\s+(?:very\s+|really\s+|super\s+)?(?:helpful|useful|great)|makes\s+sense|"
-    r"bye|goodbye|see\s+you|have\s+a\s+good\s+(?:day|one)|will\s+do|sounds\s+good)\b",
+    r"bye|goodbye|see\s+you|have\s+a\s+good\s+(?:day|one)|will\s+do|sounds\s+good|super|very|really|so|"
+    r"lol|haha+|lmao|thumbs\s+up)\b",
     re.I,
 )
 _LEADING_ACK = re.compile(r"\b(?:ok(?:ay)?|alright|all\s+right|great|cool|got\s+it|i\s+see|hmm+|right|sure|"
                           r"perfect|nice|interesting)\b", re.I)
 _CAPABILITIES = re.compile(
     r"\b(?:what\s+(?:can|do)\s+you\s+(?:do|help\s+with|know)|what\s+are\s+you|who\s+are\s+you|"
-    r"are\s+you\s+(?:a\s+)?(?:real\s+)?(?:person|human|bot|robot|ai|chatbot|doctor)|"
+    r"are\s+you\s+(?:a\s+|an\s+)?(?:real\s+)?(?:person|human|bot|robot|ai|chatbot|doctor|machine)"
+    r"(?:\s+or\s+(?:a\s+|an\s+|just\s+)?(?:real\s+)?(?:person|human|bot|robot|ai|chatbot|machine|program|not))?|"
+    r"(?:is\s+this|am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with))\s+(?:a\s+|an\s+)?(?:real\s+|actual\s+)?"
+    r"(?:person|human|bot|robot|ai|chatbot|machine|program)"
+    r"(?:\s+or\s+(?:a\s+|an\s+)?(?:real\s+|actual\s+)?(?:person|human|bot|robot|ai|chatbot|machine|program))?|"
     r"how\s+(?:does\s+this|do\s+you)\s+work|what\s+(?:can|should)\s+i\s+ask(?:\s+you)?|what\s+is\s+this|"
     r"(?:can|could)\s+you\s+help(?:\s+me)?(?:\s+(?:out|with\s+(?:this|that|something)))?|"
     r"how\s+can\s+you\s+help(?:\s+me)?|help\s+me\s+out|i\s+need\s+(?:some\s+)?help)\b",
@@ -39,6 +45,12 @@ _CAPABILITIES = re.compile(
 )
 _SELF = re.compile(r"^[\s,.!]*(?:i'?m|i\s+am|i'?ve|i\s+have|i\s+was|i\s+work|i\s+just|my|as\s+an?|been)\b",
                    re.I)
+_ASKING = re.compile(
+    r"^[\s,.!-]*(?:what|which|how|why|when|where|who|whom|whose|is|are|do|does|did|can|could|should|would|"
+    r"will|am|was|were|has|have|tell|explain|describe|list|give|show|help|compare|define|any|need|want|"
+    r"looking\s+for|wondering|curious)\b",
+    re.I,
+)
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
 
@@ -62,8 +74,10 @@ def small_talk(message: str) -> SmallTalk | None:
     acknowledged = _ACKNOWLEDGEMENT.search(rest) is not None
     rest = _ACKNOWLEDGEMENT.sub(" ", rest)
     if content_words(rest):
-        if "capabilities" in found and _only_tells_situation(rest):
-            return "capabilities"
+        # what is left only tells something ("just got off a night shift", "I'm a hospitalist"): the
+        # greeting or the request for help is what the message does
+        if found and not _asks(rest) and ("capabilities" not in found or _only_tells_situation(rest)):
+            return "capabilities" if "capabilities" in found else found[0]
         return None
     for kind in ("capabilities", "thanks", "greeting"):
         if kind in found:
@@ -79,6 +93,11 @@ def without_pleasantries(message: str) -> str:
         for pattern in (_THANKS, _LEADING_ACK):
             rest = re.sub(r"^\s*(?:" + pattern.pattern + r")[\s,.!:;-]*", "", rest, count=1, flags=re.I)
     return rest.strip() or message
+
+
+def _asks(text: str) -> bool:
+    """Whether `text` asks something: a question, or a request ("tell me…", "explain…")."""
+    return any("?" in s or _ASKING.match(s) for s in _SENTENCE.findall(text) if content_words(s))
 
 
 def _only_tells_situation(text: str) -> bool:

@@ -60,6 +60,9 @@ _DESCRIBE = re.compile(r"^(?:so\s+|and\s+)?(?:what|how)\s*(?:'s|s|\s+is|\s+are|\
                        r"(?P<focus>[^?]{2,50}?)\s+(?:like|look\s+like)\b", re.I)
 _NOT_A_TERM = re.compile(r"^(?:the\s+)?(?:difference|best|point|role|job|pay|salary|process|path|way|"
                          r"requirements?|next\s+step)\b", re.I)
+_WHAT_DOES = re.compile(r"^(?:so\s+|and\s+)?(?:what|wat)\s*(?:'s|s|\s+does|\s+do|\s+would)\s+"
+                        r"(?:an?\s+|the\s+)?"
+                        r"(?P<focus>[^?]{2,40}?)\s+(?:actually\s+|even\s+|really\s+)?do\b", re.I)
 _CLAUSE = re.compile(r"[^?!.]+[?!.]*")
 
 
@@ -110,6 +113,9 @@ def _analyse(text: str, clause: str, has_situation: bool) -> QuestionAnalysis:
             match = pattern.match(attempt)
             if match and _is_term(match["focus"]):
                 return QuestionAnalysis("definition", _trim(match["focus"]), named=True)
+    does = _WHAT_DOES.match(_AND_ASK.split(clause)[0])
+    if does and _is_term(does["focus"]):
+        return QuestionAnalysis("open", _trim(does["focus"]), named=True)
     describe = _DESCRIBE.match(clause)
     if describe:
         focus = re.sub(r"\s+(?:for|of|as)\s+.*$", "", describe["focus"])

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from advisor.conversations import FeedbackRecord, MessageRecord
 from advisor.models import Citation, Coverage, DialogueAct, RefusalReason, Role
+from advisor.readiness.profile import Profile
 
 COVERAGE_DESCRIPTION = (
     "How much of what was asked the articles answer: `full` all of it; `partial` related points only (the "
@@ -74,6 +75,10 @@ class ChatRequest(BaseModel):
     message: Text = Field(min_length=1, description="The question (at most `max_message_chars` characters).")
     conversation_id: Text | None = Field(None, max_length=64,
                                         description="Continue this conversation; omit to start one.")
+    profile: Profile | None = Field(
+        None, description="The asker's profile (as for POST /v1/readiness), never stored: with it, \"am I "
+                          "ready?\" and \"what should I do next?\" are answered from their readiness report, "
+                          "the facts they state in the conversation filling the fields it leaves empty.")
 
 
 class ChatResponse(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Degree = Literal["MD", "DO", "other"]
 Setting = Literal["hospital", "clinical_department", "pharma_biotech", "insurer", "government", "academic",
@@ -73,6 +73,17 @@ class Profile(BaseModel):
     target_settings: Annotated[list[Setting], Field(max_length=len(SETTINGS))] | None = Field(
         None, description=f"Where the physician wants to work: {', '.join(SETTINGS)}.")
     horizon_months: int | None = Field(None, ge=1, le=240, description="When they want the role, in months.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, data: object) -> object:
+        """All unknown fields named in one error (`extra="forbid"` would report them one by one)."""
+        if isinstance(data, dict):
+            unknown = [str(k) for k in data if k not in cls.model_fields]
+            if unknown:
+                raise ValueError(f"unknown profile field(s): {', '.join(unknown)}; the fields are: "
+                                 f"{', '.join(cls.model_fields)}")
+        return data
 
     @field_validator("degree", mode="before")
     @classmethod

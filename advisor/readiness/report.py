@@ -9,6 +9,7 @@ wording. Requirements and steps whose support the index lacks are left out (and 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
@@ -156,8 +157,12 @@ def choose_steps(profile: Profile, rubric: Rubric, found: RubricSupport, statuse
         if step.requirement is None:
             return (5, 0)
         status = statuses.get(step.requirement, "unknown")
-        tier = 1 if status in GAP_STATUSES else 3 if status == "met" else 4
-        return tier, order.get(step.requirement, len(order))
+        if status == "met":
+            return 3, 0  # building on what is met: in the rubric's order
+        return (1 if status in GAP_STATUSES else 4), order.get(step.requirement, len(order))
+
+    def area(step: Step) -> str:
+        return rubric.requirement(step.requirement).area if step.requirement else f"step:{step.id}"
 
     chosen: list[Step] = []
     for phase in PHASES:
@@ -165,8 +170,24 @@ def choose_steps(profile: Profile, rubric: Rubric, found: RubricSupport, statuse
                       and (s.requirement is None or s.requirement in order)
                       and step_applies(s, profile, statuses)]
         candidates.sort(key=priority)  # stable: rubric order breaks ties
-        chosen += candidates[:rubric.max_steps_per_phase]
+        chosen += _balanced(candidates, rubric.max_steps_per_phase, area)
     return chosen
+
+
+def _balanced(candidates: list[Step], limit: int, area: Callable[[Step], str]) -> list[Step]:
+    """The first `limit` candidates, taking at most `_PER_AREA` of one area while others wait (a phase of
+    three leadership steps would crowd out the budget), then the rest in order; kept in priority order."""
+    picked: list[Step] = []
+    counts: dict[str, int] = {}
+    for step in candidates:
+        if len(picked) < limit and counts.get(area(step), 0) < _PER_AREA:
+            picked.append(step)
+            counts[area(step)] = counts.get(area(step), 0) + 1
+    picked += [s for s in candidates if s not in picked][:limit - len(picked)]
+    return sorted(picked, key=candidates.index)
+
+
+_PER_AREA = 2
 
 
 def conflicts_of(profile: Profile) -> list[str]:

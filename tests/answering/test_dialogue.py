@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.answering.dialogue import small_talk, without_pleasantries
+from advisor.answering.dialogue import small_talk as _small_talk
+from advisor.answering.dialogue import without_pleasantries
+from advisor.answering.question import normalise
+
+
+def small_talk(message: str) -> str | None:
+    return _small_talk(normalise(message))
 
 
 @pytest.mark.parametrize(("message", "kind"), [
@@ -18,6 +24,10 @@ from advisor.answering.dialogue import small_talk, without_pleasantries
     ("Can you help me?", "capabilities"),
     ("hey, are you a bot?", "capabilities"),
     ("hi there - I'm an anesthesiologist thinking about leadership. can you help?", "capabilities"),
+    ("wat can u do", "capabilities"),  # chat shorthand is read as meant by the caller (normalise)
+    ("is this a chatbot or an actual human", "capabilities"),
+    ("evening! long clinic day today, sorry for typos", "greeting"),
+    ("thanks a lot, really useful", "thanks"),
 ])
 def test_small_talk_is_recognised(message: str, kind: str) -> None:
     assert small_talk(message) == kind

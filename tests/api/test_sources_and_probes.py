@@ -91,7 +91,8 @@ def test_a_served_app_collects_no_garbage_while_starting_and_does_again_once_rea
     from advisor.settings import get_settings
 
     for name, value in {"ADVISOR_DATA_DIR": str(settings.data_dir), "ADVISOR_WEB_UI": "false",
-                        "ADVISOR_DATABASE_URL": f"sqlite:///{tmp_path / 'conversations.sqlite3'}"}.items():
+                        "ADVISOR_DATABASE_URL": f"sqlite:///{tmp_path / 'conversations.sqlite3'}",
+                        "ADVISOR_TRUSTED_HOSTS": '["testserver"]'}.items():  # TestClient's Host
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     try:
