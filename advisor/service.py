@@ -33,7 +33,7 @@ from advisor.models import (
     Turn,
 )
 from advisor.prompts import load_prompt
-from advisor.readiness import Profile, ReadinessReport
+from advisor.readiness import Profile, ReadinessReport, Rubric
 from advisor.retrieval.base import Retriever
 from advisor.retrieval.embeddings import SentenceTransformerEmbedder
 from advisor.retrieval.index import SearchIndex
@@ -433,12 +433,12 @@ class Advisor:
         return [found[start] for start in sorted(found)]
 
     # ---- "My path" -------------------------------------------------------------------------
-    def readiness(self, profile: Profile) -> ReadinessReport:
-        """The profile measured against the articles' requirements: each one's status with its cited sentence,
-        the top gaps and a cited 30/60/90-day plan (`advisor.readiness.report`)."""
+    def readiness(self, profile: Profile, rubric: Rubric | None = None) -> ReadinessReport:
+        """The profile measured against the articles' requirements (`rubric`, default: the shipped one): each
+        one's status with its cited sentence, the top gaps and a cited 30/60/90-day plan."""
         from advisor.readiness.report import build_report
 
-        return build_report(self, profile)
+        return build_report(self, profile, rubric)
 
 
 def _replay(answer: Answer, asked: str, started: float) -> Iterator[StreamEvent]:

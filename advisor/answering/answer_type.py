@@ -35,6 +35,7 @@ _NUMBER_WORDS = frozenset(  # not "one": "one patient at a time" counts nothing
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
     "million billion dozen".split()
 )
+_LEARNING = frozenset("know learn understand study focus care worry master read grasp".split())
 _SHARE_WORDS = frozenset("percentage percent proportion share fraction".split())
 _NP_END = _AUXILIARIES | frozenset("of per in for to at on with a an the and or as".split())
 _LEAD_INS = frozenset(  # words that may come before the wh-phrase of a question asking nothing else
@@ -94,6 +95,8 @@ def _noun_phrase(words: list[str], limit: int = 3) -> tuple[str, ...]:
 def _how_much(words: list[str]) -> ExpectedQuantity | None:
     measured = _noun_phrase(words)  # "how much [clinical experience] ..."
     rest = words[len(measured) :]
+    if measured and _asks_how_far(rest):
+        return None  # "how much health law do I need to know?" asks how far, not how much
     if measured:
         if set(measured) & _MONEY_NOUNS:
             return ExpectedQuantity("money")
@@ -111,6 +114,12 @@ def _how_much(words: list[str]) -> ExpectedQuantity | None:
         return None  # "how much do directors deal with budgets?" asks how far, not how much money
     about, refers_back = _subject(subject)
     return ExpectedQuantity("money", about=about, refers_back=refers_back)
+
+
+def _asks_how_far(rest: list[str]) -> bool:
+    """Whether the words after "how much X" ask how far the asker must go ("do I need to know", "should I
+    learn"), not for an amount."""
+    return bool(rest) and rest[0] in _AUXILIARIES and bool(set(rest[1:7]) & _LEARNING)
 
 
 def _how_long(words: list[str]) -> ExpectedQuantity | None:

@@ -14,7 +14,8 @@ _REFERRING = re.compile(
     r"\b(those|these|that one|this one|them|they|their|it|its|either|both|"
     r"the (first|second|third|last|former|"
     r"latter|above|other|two|three)|which one|which of (the|these|those)|one of (those|these|them)|that role|"
-    r"this role|that path|such|neither|(does|do|is|was|would|about|with) (that|this|it))\b",
+    r"this role|that path|such|neither|(does|do|is|was|would|about|with) (that|this|it)|"
+    r"the \w+ ones?)\b",
     re.I,
 )
 

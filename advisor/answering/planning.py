@@ -89,7 +89,9 @@ def plan_answer(request: AnswerRequest, candidates: list[Candidate], scores: np.
         plan.coverage, plan.uncovered = "partial", _phrase(analysis, unasked)
         return plan
     if analysis.named:
-        about = np.array([_names(c, analysis.focus) for c in candidates])
+        specific = set(tokens_of(analysis.focus)) & request.subject_terms
+        about = np.array([_names(c, analysis.focus)
+                          or (bool(specific) and specific <= set(tokens_of(c.in_context))) for c in candidates])
         if not about.any():
             plan.coverage = "partial"
             plan.uncovered = f"what {analysis.focus} is" if analysis.type == "definition" else analysis.focus
@@ -167,7 +169,7 @@ def _share(candidate: Candidate, weights: dict[str, float]) -> float:
 
 
 def _names(candidate: Candidate, term: str) -> bool:
-    """Whether the unit names `term` (as written, or what its acronym stands for)."""
+    """Whether the unit names `term`: as written, what its acronym stands for, or all its meaningful words."""
     text = candidate.in_context.lower()
     forms = [term, *expansions(term)]
     return any(re.search(rf"(?<!\w){re.escape(f.lower())}(?!\w)", text) for f in forms if f) or \

@@ -119,9 +119,21 @@ def _warm_up(state: ApiState) -> None:
     if state.advisor.ready:
         state.ready_at = time.monotonic()
         log.info("ready", extra={"warm_up_seconds": seconds})
+        _check_readiness_rubric(state)
     elif not state.warmup_error:
         log.warning("no documents are indexed: run `advisor ingest` first",
                     extra={"warm_up_seconds": seconds})
+
+
+def _check_readiness_rubric(state: ApiState) -> None:
+    """Check the readiness rubric against the index once ready (unsupported entries are logged), finding its
+    sentences now rather than on the first POST /v1/readiness; a failure is logged, never raised."""
+    from advisor.readiness.report import check_rubric
+
+    try:
+        check_rubric(state.advisor)
+    except Exception:  # the report route will try again and fail visibly  # noqa: BLE001
+        log.exception("readiness rubric check failed")
 
 
 def _document_limits(app: FastAPI, settings: Settings) -> None:

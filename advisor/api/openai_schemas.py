@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.api.schemas import ACT_DESCRIPTION, COVERAGE_DESCRIPTION, CitationOut, Text
 from advisor.models import Coverage, DialogueAct
+from advisor.readiness.profile import Profile
 
 MODEL_ID = "advisor"
 
@@ -57,6 +58,10 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessageIn] = Field(min_length=1, max_length=200)
     stream: bool = False
     stream_options: StreamOptions | None = None
+    profile: Profile | None = Field(
+        None, description="Not an OpenAI field (the `openai` client sends it with `extra_body`): the "
+                          "asker's profile, as for POST /v1/readiness, so that \"am I ready?\" and \"what "
+                          "should I do next?\" are answered from their readiness report. Never stored.")
 
 
 class ModelCard(BaseModel):

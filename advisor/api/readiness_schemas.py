@@ -1,4 +1,5 @@
-"""Request and response bodies of the readiness routes (`POST /v1/readiness`, `GET/DELETE /v1/readiness/{id}`)."""
+"""Request and response bodies of the readiness routes: POST /v1/readiness, GET and DELETE
+/v1/readiness/{id}."""
 
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ class ReadinessOut(BaseModel):
     plan: list[PlanStepOut] = Field(description="The 90-day plan, phase by phase, every step cited.")
     conflicts: list[str] = Field(description="Facts of the profile that contradict each other, and how they "
                                              "were read.")
-    unsupported: list[str] = Field(description="Requirements the indexed documents do not support (left out).")
+    unsupported: list[str] = Field(description="Requirements the indexed documents do not support (left "
+                                               "out).")
 
     @classmethod
     def of(cls, report: ReadinessReport, report_id: str | None = None,

@@ -12,4 +12,4 @@ app = typer.Typer(
 )
 
 # Each command module registers its commands on `app` when imported.
-from advisor.cli import core, evaluate, serve  # noqa: E402,F401
+from advisor.cli import core, evaluate, plan, serve  # noqa: E402,F401

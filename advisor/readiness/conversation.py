@@ -61,8 +61,9 @@ def personal_question(question: str) -> PersonalQuestion | None:
 
 def stated_profile(messages: list[str]) -> Profile:
     """The profile facts the asker stated in `messages` (theirs only): years in practice, training year and
-    specialty as `advisor.answering.situation` reads them, and a few first-person statements (a degree, "no
-    admin experience", "I have an MBA", "I'm on the quality committee", an offered director title, a mentor)."""
+    specialty as `advisor.answering.situation` reads them, and a few first-person statements (a degree,
+    "no admin experience", "I have an MBA", "I'm on the quality committee", an offered director title, a
+    mentor)."""
     situation = situation_of(messages)
     facts: dict[str, object] = {}
     if situation.years_in_practice is not None:
@@ -184,7 +185,8 @@ def compose_personal(report: ReadinessReport, kind: PersonalQuestion) -> tuple[s
         unknown = [r.title.lower() for r in report.requirements if r.status == "unknown"]
         if unknown:
             lines.append(f"Not stated yet: {', '.join(unknown)}.")
-        lines.append(f"Your most important gaps: {gaps}." if gaps else "None of the requirements checked is a gap.")
+        lines.append(f"Your most important gaps: {gaps}." if gaps
+                     else "None of the requirements checked is a gap.")
         first = [s for s in report.plan if s.phase == PHASES[0]][:2]
         if first:
             lines.append("To start: " + " ".join(f"{s.step} {cite(s.citation)}" for s in first))
@@ -194,5 +196,6 @@ def compose_personal(report: ReadinessReport, kind: PersonalQuestion) -> tuple[s
         for phase in PHASES:
             steps = [s for s in report.plan if s.phase == phase]
             if steps:
-                lines.append(f"{phase.capitalize()}: " + " ".join(f"{s.step} {cite(s.citation)}" for s in steps))
+                cited = " ".join(f"{s.step} {cite(s.citation)}" for s in steps)
+                lines.append(f"{phase.capitalize()}: {cited}")
     return "\n".join(lines), used

@@ -5,7 +5,8 @@ from __future__ import annotations
 from advisor.readiness.report import ReadinessReport
 from advisor.readiness.rubric import PHASES, Status
 
-STATUS_LABELS: dict[Status, str] = {"met": "Met", "partly": "Partly", "not_yet": "Not yet", "unknown": "Unknown"}
+STATUS_LABELS: dict[Status, str] = {"met": "Met", "partly": "Partly", "not_yet": "Not yet",
+                                    "unknown": "Unknown"}
 STATUS_MARKS: dict[Status, str] = {"met": "✅", "partly": "◐", "not_yet": "⬜", "unknown": "?"}
 
 

@@ -27,10 +27,10 @@ SETTING_ALIASES = {
     "non_profit": "nonprofit", "advisory": "consulting", "consultant": "consulting",
     "regional_medical_director": "regional", "sports": "sports_medicine",
 }
-"""Other names portals send for a setting, read as the setting (compared lower-cased, spaces and hyphens as _)."""
+"""Other names portals send for a setting, read as that setting (lower-cased, spaces and hyphens as _)."""
 
 MAX_PROFILE_BYTES = 8192
-"""A profile's JSON is at most this long (the API answers 413 above it): a profile is a few facts, not a CV."""
+"""A profile's JSON is at most this many bytes (the API answers 413 above): a few facts, not a CV."""
 MAX_ITEMS = 20
 MAX_TEXT = 120
 
@@ -54,22 +54,24 @@ class Profile(BaseModel):
     degree: Degree | None = Field(None, description='"MD", "DO" or "other" (no medical degree).')
     specialty: Text | None = Field(None, description="e.g. internal medicine, hospital medicine, surgery.")
     board_certified: bool | None = None
-    unrestricted_license: bool | None = Field(None, description="An active, unrestricted medical licence.")
-    years_in_practice: float | None = Field(None, ge=0, le=70, description="Years in practice after training.")
+    unrestricted_license: bool | None = Field(None, description="An active, unrestricted medical license.")
+    years_in_practice: float | None = Field(None, ge=0, le=70,
+                                            description="Years in practice after training.")
     training_year: str | None = Field(
         None, max_length=40,
         description='While in training: "PGY-2", "fellowship", "fellowship year 2", "MS3", "intern".')
     roles: TextList | None = Field(
-        None, description="Roles held: chief resident, section chief, department chair, assistant or associate "
-                          "medical director, projects led (an EHR module, a readmissions task force).")
+        None, description="Roles held: chief resident, section chief, department chair, assistant or "
+                          "associate medical director, projects led (an EHR module, a readmissions task "
+                          "force).")
     committees: TextList | None = Field(None, description="Committees served on, e.g. quality improvement.")
     education: TextList | None = Field(
         None, description="Degrees and certificates beyond the medical degree: MBA, MHA, MPH, CPE, CMQ, "
                           "leadership courses.")
     mentor: bool | None = Field(None, description="A mentor in a senior leadership position.")
     budget_experience: bool | None = Field(None, description="Has worked on a department's budget.")
-    regulatory_knowledge: bool | None = Field(None, description="Working knowledge of regulation and "
-                                                                "accreditation (HIPAA, The Joint Commission).")
+    regulatory_knowledge: bool | None = Field(
+        None, description="Working knowledge of regulation and accreditation (HIPAA, The Joint Commission).")
     target_settings: Annotated[list[Setting], Field(max_length=len(SETTINGS))] | None = Field(
         None, description=f"Where the physician wants to work: {', '.join(SETTINGS)}.")
     horizon_months: int | None = Field(None, ge=1, le=240, description="When they want the role, in months.")

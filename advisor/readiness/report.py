@@ -1,13 +1,15 @@
 """The readiness report: each requirement's status for a profile with its cited sentence and a note, the most
 important gaps, and a 90-day plan in the articles' 30/60/90 shape, every step cited.
 
-`build_report` is what `Advisor.readiness` runs. Citations are verbatim spans of the indexed documents, found
-by `advisor.readiness.support`; the rubric supplies only the statuses' rules, the notes' wording and the steps'
-wording. Requirements and steps whose support the index lacks are left out (and listed in `unsupported`).
+`build_report` is what `Advisor.readiness` runs. Citations are verbatim spans of the indexed documents,
+found by `advisor.readiness.support`; the rubric supplies only the statuses' rules, the notes' wording and
+the steps' wording. Requirements and steps whose support the index lacks are left out (and listed in
+`unsupported`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -34,6 +36,8 @@ from advisor.readiness.support import RubricSupport, Support, support_index
 if TYPE_CHECKING:
     from advisor.service import Advisor
 
+log = logging.getLogger("advisor.readiness")
+
 TOP_GAPS = 3
 
 
@@ -44,8 +48,9 @@ class RequirementResult(BaseModel):
     title: str
     area: str = Field(description="The area's title, for a per-area view.")
     status: Status
-    note: str = Field(description='The profile\'s fact beside the articles\' requirement, e.g. "8 years in '
-                                  'practice; the articles put the usual requirement at five to ten years [1]".')
+    note: str = Field(description='The profile\'s fact beside the articles\' requirement, e.g. "8 years '
+                                  'in practice; the articles put the usual requirement at five to ten years '
+                                  '[1]".')
     citation: Citation
 
 
@@ -76,8 +81,8 @@ class ReadinessReport(BaseModel):
     def citations(self) -> list[Citation]:
         """Every distinct citation, numbered as the notes and steps refer to them."""
         seen: dict[int, Citation] = {}
-        for item in [*self.requirements, *self.plan]:
-            seen.setdefault(item.citation.n, item.citation)
+        for citation in [*(r.citation for r in self.requirements), *(s.citation for s in self.plan)]:
+            seen.setdefault(citation.n, citation)
         return [seen[n] for n in sorted(seen)]
 
     def area_scores(self) -> dict[str, tuple[int, int]]:
@@ -148,7 +153,7 @@ def choose_steps(profile: Profile, rubric: Rubric, found: RubricSupport, statuse
     is going), then steps for gaps (most important first), further settings, steps that build on what is
     met (protected time, the CV), steps for what the profile leaves unknown, and steps for anyone."""
     order = {rid: i for i, rid in enumerate(reported)}
-    targets = list(profile.target_settings or [])
+    targets: list[str] = list(profile.target_settings or [])
 
     def priority(step: Step) -> tuple[int, int]:
         if step.setting is not None:
@@ -221,6 +226,17 @@ def _articles(templates: list[str], sentence: str) -> str:
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def check_rubric(advisor: Advisor, rubric: Rubric | None = None) -> RubricSupport:
+    """Find the rubric's supporting sentences in the index now (the first report then need not) and log a
+    warning naming the requirements and steps the indexed documents do not support."""
+    found = support_index(advisor).get(advisor, rubric or default_rubric())
+    if found.unsupported_requirements or found.unsupported_steps:
+        log.warning("readiness rubric: the indexed documents do not support every entry; reports leave them out",
+                    extra={"unsupported_requirements": found.unsupported_requirements,
+                           "unsupported_steps": found.unsupported_steps})
+    return found
 
 
 _DEFAULT: list[Rubric] = []

@@ -29,7 +29,8 @@ PHASES: tuple[Phase, ...] = ("days 1-30", "days 31-60", "days 61-90")
 DECIDED: tuple[Status, ...] = ("met", "partly", "not_yet")
 GAP_STATUSES = frozenset({"not_yet", "partly"})
 SENTENCE_FACTS = frozenset({"years_range"})
-"""Placeholders of `articles` templates, filled from the cited sentence (`years_range`: "five to ten years")."""
+"""Placeholders of `articles` templates, filled from the cited sentence (`years_range`: "five to ten
+years")."""
 
 
 class RubricError(ValueError):
@@ -66,7 +67,8 @@ class Condition(BaseModel):
             raise ValueError(f"condition on {self.fact!r}: give exactly one of is, in, at_least, above, "
                              "matches, given, nonempty")
         if self.status_of is not None and (tests or not self.statuses):
-            raise ValueError(f"condition on the status of {self.status_of!r}: give `statuses` and nothing else")
+            raise ValueError(f"condition on the status of {self.status_of!r}: give `statuses` and nothing "
+                             "else")
         if self.matches is not None:
             try:
                 re.compile(self.matches)
@@ -88,7 +90,8 @@ class Requirement(BaseModel):
     title: str
     area: str
     query: str = Field(min_length=3, description="The question that retrieves the supporting sentence.")
-    support: list[list[str]] = Field(min_length=1, description="The cited sentence holds one term of each list.")
+    support: list[list[str]] = Field(min_length=1,
+                                     description="The cited sentence holds one term of each list.")
     articles: list[str] = Field(min_length=1, description="What the articles ask, for the note; the first "
                                                           "template the sentence can fill is used.")
     met: list[Condition] = Field(default_factory=list)
@@ -121,7 +124,8 @@ class Step(BaseModel):
         if self.requirement is not None and not self.when:
             raise ValueError(f"step {self.id!r}: a step for a requirement says `when` (its statuses)")
         if self.setting is not None and self.setting not in SETTINGS:
-            raise ValueError(f"step {self.id!r}: unknown setting {self.setting!r}; one of {', '.join(SETTINGS)}")
+            raise ValueError(f"step {self.id!r}: unknown setting {self.setting!r}; one of "
+                             f"{', '.join(SETTINGS)}")
         return self
 
 

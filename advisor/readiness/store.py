@@ -54,7 +54,8 @@ class ReadinessStore:
     def save(self, owner: str, profile: Profile, report: ReadinessReport) -> StoredReport:
         """Store `report` (made for `profile`) under `owner`; returns it with its new uuid4 id."""
         record = StoredReport(id=str(uuid.uuid4()), owner=owner, profile=profile,
-                              report=report.model_copy(update={"timings_ms": {}}), created_at=datetime.now(UTC))
+                              report=report.model_copy(update={"timings_ms": {}}),
+                              created_at=datetime.now(UTC))
         row = {"id": record.id, "owner": owner, "profile": profile.model_dump(mode="json", exclude_none=True),
                "report": record.report.model_dump(mode="json"), "created_at": record.created_at}
         with self._write_lock, self.engine.begin() as conn:

@@ -14,6 +14,12 @@ from advisor.text import STOPWORDS, stem, tokens_of, words
 _RARE_ZIPF = 3.2  # Zipf frequency below which a word is rare in English (about once per 600,000 words)
 
 
+def _looks_like_shorthand(word: str) -> bool:
+    """A short letters-only token ("shd", "asst") is more likely chat shorthand than a topic; a token with a
+    digit ("W2", "1099") or a longer word ("burnout") is not."""
+    return word.isalpha() and len(word) <= 4
+
+
 class QueryTerms:
     """Topic-word analysis over the document frequencies of a BM25 index."""
 
@@ -58,7 +64,7 @@ class QueryTerms:
         for word in words(text):
             terms = tokens_of(word)
             if terms and all(self.index.doc_freq.get(t, 0) == 0 for t in terms) \
-                    and zipf_frequency(word, "en") < _RARE_ZIPF:
+                    and zipf_frequency(word, "en") < _RARE_ZIPF and not _looks_like_shorthand(word):
                 found.append(word)
         return found
 

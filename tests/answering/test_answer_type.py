@@ -111,3 +111,12 @@ def test_durations_amounts_and_percentages():
     assert not check("How much management experience is expected?", PLAN_STEP)
     assert not check("What percentage of directors are women?", SALARY)
     assert check("What share of their time is clinical?", "About 20% of their time is clinical.")
+
+
+def test_how_far_the_asker_must_go_is_no_quantity() -> None:
+    """"How much X do I need to know?" asks about depth, not for a figure: it must not be refused for lacking one."""
+    from advisor.answering.answer_type import expected_quantity
+
+    assert expected_quantity("how much statistics should I learn before applying?") is None
+    assert expected_quantity("How much budgeting do I need to understand?") is None
+    assert expected_quantity("How much budget experience do I need?") is not None

@@ -26,3 +26,12 @@ def test_follow_ups_are_joined_to_their_topic():
     )
     standalone = "Which certifications help with quality improvement?"
     assert condense_question(standalone, HISTORY) == standalone
+
+
+def test_the_x_one_points_back_at_the_conversation() -> None:
+    from advisor.answering.conversation import is_follow_up
+    from advisor.models import Turn
+
+    history = [Turn(role="user", content="Which settings hire medical directors?")]
+    assert is_follow_up("does the pharma one pay better", history)
+    assert not is_follow_up("does the pharma one pay better", [])

@@ -15,6 +15,7 @@ from advisor.api.deps import ApiState, ChatCaller, State
 from advisor.api.errors import error_event_body, error_responses
 from advisor.api.schemas import ChatRequest, ChatResponse, sse_response
 from advisor.api.security import Principal
+from advisor.readiness.conversation import answer_with_profile, stream_with_profile
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -39,7 +40,12 @@ async def chat(body: ChatRequest, state: State, caller: ChatCaller) -> ChatRespo
 
 def _chat(state: ApiState, caller: Principal, body: ChatRequest) -> ChatResponse:
     with conversation_errors():
-        exchange = state.chats.ask(body.message, body.conversation_id, caller.owner)
+        if body.profile is None:
+            exchange = state.chats.ask(body.message, body.conversation_id, caller.owner)
+        else:  # the profile answers "am I ready?" / "what next?" for this asker; it is never stored
+            history = state.chats.history(body.conversation_id, caller.owner)
+            answer = answer_with_profile(state.advisor, body.message, history, body.profile)
+            exchange = state.chats.record(caller.owner, body.conversation_id, body.message, answer)
     note_answer(state, body.message, exchange.answer, "chat")
     return chat_response(exchange)
 
@@ -68,7 +74,8 @@ async def chat_stream(body: ChatRequest, state: State, caller: ChatCaller) -> Ev
         state.chats.check_message(body.message)
         # Read now, so an unknown conversation is a 404 response rather than an error event
         history = await run_in_threadpool(state.chats.history, body.conversation_id, caller.owner)
-    stream = state.chats.ask_stream(body.message, history)
+    stream = state.chats.ask_stream(body.message, history) if body.profile is None else \
+        AnswerStream(stream_with_profile(state.advisor, body.message, history, body.profile))
     deltas = await run_in_threadpool(start_stream, iter(stream))
     return EventSourceResponse(_events(state, caller, body, stream, deltas), ping=15)
 

@@ -35,6 +35,7 @@ from advisor.api.openai_schemas import (
 from advisor.api.schemas import CitationOut, sse_response
 from advisor.formatting import format_sources
 from advisor.models import Citation, Turn
+from advisor.readiness.conversation import answer_with_profile, stream_with_profile
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -81,11 +82,11 @@ async def chat_completions(body: ChatCompletionRequest, state: State,
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        stream = AnswerStream(state.advisor.ask_stream(question, history=history))
+        stream = AnswerStream(stream_with_profile(state.advisor, question, history, body.profile))
         deltas = await run_in_threadpool(start_stream, iter(stream))
         return EventSourceResponse(_chunks(state, completion_id, question, history, stream, deltas,
                                            include_usage), ping=15)
-    answer = await run_in_threadpool(state.advisor.ask, question, history)
+    answer = await run_in_threadpool(answer_with_profile, state.advisor, question, history, body.profile)
     note_answer(state, question, answer, "chat_completions")
     citations = [CitationOut.of(c) for c in answer.citations]
     content = answer.text + format_footnotes(answer.citations)

@@ -37,7 +37,8 @@ def reports_of(request: Request, state: ApiState) -> ReadinessStore:
     return store
 
 
-@router.post("/readiness", response_model=ReadinessOut, summary="A profile's readiness report and 90-day plan",
+@router.post("/readiness", response_model=ReadinessOut,
+             summary="A profile's readiness report and 90-day plan",
              responses=error_responses(401, 413, 422, 429, 500, 503))
 async def create_report(body: ReadinessRequest, request: Request, state: State,
                         caller: ChatCaller) -> ReadinessOut:
