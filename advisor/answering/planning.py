@@ -90,8 +90,10 @@ def plan_answer(request: AnswerRequest, candidates: list[Candidate], scores: np.
         return plan
     if analysis.named:
         specific = set(tokens_of(analysis.focus)) & request.subject_terms
-        about = np.array([_names(c, analysis.focus)
-                          or (bool(specific) and specific <= set(tokens_of(c.in_context))) for c in candidates])
+        about = np.array([
+            _names(c, analysis.focus) or (bool(specific) and specific <= set(tokens_of(c.in_context)))
+            for c in candidates
+        ])
         if not about.any():
             plan.coverage = "partial"
             plan.uncovered = f"what {analysis.focus} is" if analysis.type == "definition" else analysis.focus

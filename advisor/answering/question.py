@@ -206,8 +206,8 @@ def _acronym_in(text: str) -> str:
 def _trim(phrase: str) -> str:
     """`phrase` without surrounding punctuation and trailing hedges ("value based care exactly")."""
     phrase = phrase.strip(" ?.!,;:'\"").strip()
-    return re.sub(r"(?:\s+(?:exactly|actually|really|even|specifically|again|then|though|anyway))+$", "", phrase,
-                  flags=re.I)
+    hedges = r"(?:\s+(?:exactly|actually|really|even|specifically|again|then|though|anyway))+$"
+    return re.sub(hedges, "", phrase, flags=re.I)
 
 
 @lru_cache(maxsize=1)

@@ -114,7 +114,7 @@ def test_durations_amounts_and_percentages():
 
 
 def test_how_far_the_asker_must_go_is_no_quantity() -> None:
-    """"How much X do I need to know?" asks about depth, not for a figure: it must not be refused for lacking one."""
+    """"How much X do I need to know?" asks about depth, not for a figure: never refused for lacking one."""
     from advisor.answering.answer_type import expected_quantity
 
     assert expected_quantity("how much statistics should I learn before applying?") is None

@@ -50,4 +50,5 @@ def test_chat_shorthand_is_spelled_out_and_acronyms_expanded() -> None:
     assert normalise("how many yrs do med directors need in admin") == \
         "how many years do medical directors need in administration"
     assert normalise("Whats the pay") == "what's the pay"
-    assert expansions("EM doc here, is a CMO role realistic?") == ["emergency medicine", "chief medical officer"]
+    expanded = expansions("EM doc here, is a CMO role realistic?")
+    assert expanded == ["emergency medicine", "chief medical officer"]

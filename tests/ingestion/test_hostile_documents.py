@@ -27,7 +27,6 @@ from advisor.ingestion.loaders import (
     load_manifest,
 )
 from advisor.service import Advisor
-from tests.conftest import CORPUS_DIR
 from tests.ingestion.conftest import make_pdf
 
 PARAGRAPH = (
@@ -36,12 +35,13 @@ PARAGRAPH = (
 )
 
 
-def hand_made_pdf(contents: bytes, flate: bool = False) -> bytes:
-    """A one-page PDF whose page content stream is exactly `contents`."""
+def hand_made_pdf(contents: bytes, flate: bool = False, raw: bool = False) -> bytes:
+    """A one-page PDF whose page content stream is exactly `contents` (with `raw`, its content object)."""
     if flate:
         contents = zlib.compress(contents, 9)
-    stream = (b"<< /Length %d%s >>\nstream\n" % (len(contents), b" /Filter /FlateDecode" if flate else b"")
-              + contents + b"\nendstream")
+    stream = contents if raw else (
+        b"<< /Length %d%s >>\nstream\n" % (len(contents), b" /Filter /FlateDecode" if flate else b"")
+        + contents + b"\nendstream")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -102,11 +102,9 @@ def test_a_pdf_nested_100000_deep_is_refused_as_too_deep(tmp_path: Path):
 
 
 def test_a_pdf_yielding_no_text_says_what_pypdf_found(tmp_path: Path):
-    broken = write(tmp_path / "broken.pdf", hand_made_pdf(b"BT /F1 11 Tf (unterminated") .replace(
-        b"startxref", b"startxref\n0\n%%EOF\nstartxref"))
-    with pytest.raises(DocumentError) as caught:
+    broken = write(tmp_path / "broken.pdf", hand_made_pdf(b"42", raw=True))  # contents that are no stream
+    with pytest.raises(DocumentError, match=r"no text could be read from the PDF \(pypdf: Page contents"):
         load_document(broken, 10**7)
-    assert "Traceback" not in str(caught.value)
 
 
 def test_an_encrypted_pdf_without_a_reading_password_is_read(tmp_path: Path):
@@ -254,7 +252,8 @@ def test_symbolic_links_out_of_the_folder_are_skipped_with_a_message(linked: Pat
 
 
 def test_a_named_link_out_of_its_folder_is_skipped_too(linked: Path):
-    assert listed([linked / "passwd.txt"]) == ([], {"passwd.txt": listed([linked])[1]["passwd.txt"]})
+    names, skipped = listed([linked / "passwd.txt"])
+    assert names == [] and "outside" in skipped["passwd.txt"]
     assert listed([linked / "alias.txt"])[0] == ["alias.txt"]
 
 
@@ -373,11 +372,3 @@ def test_the_command_names_each_bad_file_and_exits_1(tmp_path: Path):
     assert "--follow-symlinks" in subprocess.run([sys.executable, "-m", "advisor", "ingest", "--help"], env=env,
                                                  capture_output=True, text=True, timeout=300).stdout
 
-
-def test_the_shipped_corpus_is_read_as_before():
-    """Nothing in the shipped articles is control text, a link or a call to action: its text is unchanged."""
-    names, skipped = listed([CORPUS_DIR])
-    assert len(names) == 5 and not skipped
-    for path in sorted(CORPUS_DIR.glob("*.txt")):
-        raw = path.read_text("utf-8")
-        assert clean_text(raw) == load_document(path, 10**7).text or "\n" in raw
