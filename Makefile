@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install system-deps run ingest serve chat test test-fast lint eval check-floors calibration bench clean
+.PHONY: install system-deps run ingest serve chat test test-fast lint eval check-floors calibration bench reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -59,6 +59,12 @@ calibration: install ingest
 
 bench: install ingest
 	$(PY) evals/bench_core.py
+
+# The reliability suite (about 45 minutes on 2 cores): hostile documents, kill -9 during ingestion, planted
+# injections (extractive and the local LLM), XSS payloads in Chromium, schemathesis on every route for five
+# minutes and the auth grid; writes evals/RELIABILITY.md. Its fast, deterministic parts also run in `make test`.
+reliability: install system-deps
+	$(PY) evals/reliability/run.py --md evals/RELIABILITY.md
 
 clean:
 	rm -rf $(VENV) .advisor .pytest_cache .mypy_cache .ruff_cache

@@ -426,8 +426,8 @@ class Advisor:
         return load_prompt(_REFUSAL_PROMPTS[reason], self.settings.prompts_dir)
 
     def flagged_sentences(self, doc_id: str) -> list[UnitRole]:
-        """The document's sentences no answerer uses (role `instruction`, decided at ingest), in order, for its
-        owner to review; a sentence's text is `document(doc_id).text[r.start:r.end]`. Empty if unknown."""
+        """The document's sentences no answerer uses (role `instruction`, decided at ingest), in order, for
+        its owner to review; a sentence's text is `document(doc_id).text[r.start:r.end]`. Empty if unknown."""
         chunks = [c for c in self.index.all_chunks() if c.doc_id == doc_id]
         found = {r.start: r for c in chunks for r in roles_of(c).values() if r.role == "instruction"}
         return [found[start] for start in sorted(found)]

@@ -10,6 +10,8 @@ Measures, on this machine, in one run:
   directory's first start right after `advisor ingest`, the next start of the same directory, and the first
   start of a copy without the saved warm-up vectors (how a data directory ingested before they were saved at
   ingest started). Each round starts all three, on a new copy of the ingested directory.
+- what that costs `advisor ingest`: the shipped corpus from scratch in a new process (now with the warm-up
+  vectors and the ONNX export and its check), and again unchanged.
 With --check-answers it also checks that the cold path answers exactly as the served one: every turn of
 every question of evals/questions.jsonl and evals/questions_users.jsonl asked of a warmed-up Advisor (torch)
 and of a new Advisor per conversation prepared as `advisor ask` prepares it, in another process (saved
@@ -56,8 +58,8 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, subprocess.Co
     return seconds, result
 
 
-def ingest(data_dir: Path) -> None:
-    timed([sys.executable, "-m", "advisor", "ingest", "--quiet"], server_env(data_dir))
+def ingest(data_dir: Path) -> float:
+    return timed([sys.executable, "-m", "advisor", "ingest", "--quiet"], server_env(data_dir))[0]
 
 
 def summary(values: list[float]) -> dict[str, Any]:
@@ -90,6 +92,16 @@ def bench_ask(template: Path, runs: int, torch_fallback: bool) -> dict[str, Any]
     row["ratio"] = round(row["ask"]["median"] / row["naive"]["median"], 3)
     row["ask_stderr"] = stderr["ask"]  # empty: no progress bar, no warning
     return row
+
+
+def bench_ingest(work: Path, runs: int) -> dict[str, Any]:
+    seconds: dict[str, list[float]] = {"scratch": [], "unchanged": []}
+    for n in range(runs):
+        data_dir = work / f"ingest-{n}"
+        seconds["scratch"].append(ingest(data_dir))
+        seconds["unchanged"].append(ingest(data_dir))
+        shutil.rmtree(data_dir)
+    return {name: summary(values) for name, values in seconds.items()}
 
 
 def bench_starts(template: Path, runs: int) -> dict[str, Any]:
@@ -175,23 +187,29 @@ def check_answers(template: Path) -> dict[str, Any]:
 
 
 def markdown(result: dict[str, Any]) -> str:
-    ask, starts = result["ask"], result["starts"]
+    ask = result["ask"]
 
     def cell(row: dict[str, Any]) -> str:
         return f"{row['median']} s ({row['min']}-{row['max']})"
 
-    lines = ["| measure | median (range), runs of 5 |", "|---|---|",
+    lines = [f"| measure | median (range) of {result['runs']} runs |", "|---|---|",
              f"| naive path: import sentence-transformers, load the model, encode one sentence | "
              f"{cell(ask['naive'])} |",
              f"| cold `advisor ask \"{QUESTION}\"` | {cell(ask['ask'])} |",
              f"| ratio of medians | {ask['ratio']} |"]
     if "ask_torch" in ask:
         lines.append(f"| cold `advisor ask`, no ONNX question encoder (torch) | {cell(ask['ask_torch'])} |")
-    lines += [f"| `advisor serve` start to ready, first start after `advisor ingest` | "
-              f"{cell(starts['first'])} |",
-              f"| `advisor serve` start to ready, next start | {cell(starts['next'])} |",
-              f"| `advisor serve` first start without saved warm-up vectors | "
-              f"{cell(starts['first_without_saved_vectors'])} |"]
+    if "starts" in result:
+        starts = result["starts"]
+        lines += [f"| `advisor serve` start to ready, first start after `advisor ingest` | "
+                  f"{cell(starts['first'])} |",
+                  f"| `advisor serve` start to ready, next start | {cell(starts['next'])} |",
+                  f"| `advisor serve` first start without saved warm-up vectors | "
+                  f"{cell(starts['first_without_saved_vectors'])} |"]
+    if "ingest" in result:
+        lines += [f"| `advisor ingest` of the shipped corpus from scratch, new process | "
+                  f"{cell(result['ingest']['scratch'])} |",
+                  f"| `advisor ingest` again, unchanged | {cell(result['ingest']['unchanged'])} |"]
     return "\n".join(lines)
 
 
@@ -201,6 +219,7 @@ def main() -> None:
     parser.add_argument("--torch-fallback", action="store_true",
                         help="Also time `ask` without the ONNX export.")
     parser.add_argument("--no-starts", action="store_true", help="Skip the `advisor serve` starts.")
+    parser.add_argument("--no-ingest", action="store_true", help="Skip timing `advisor ingest`.")
     parser.add_argument("--check-answers", action="store_true", help="Also compare cold and served answers.")
     parser.add_argument("--dump-prepared", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -212,16 +231,17 @@ def main() -> None:
         load_before = os.getloadavg()
         ingest(template)
         result: dict[str, Any] = {"date": time.strftime("%Y-%m-%d"), "cpus": os.cpu_count(),
-                                  "load_before": [round(x, 2) for x in load_before]}
+                                  "runs": args.runs, "load_before": [round(x, 2) for x in load_before]}
         result["ask"] = bench_ask(template, args.runs, args.torch_fallback)
         if not args.no_starts:
             result["starts"] = bench_starts(template, args.runs)
+        if not args.no_ingest:
+            result["ingest"] = bench_ingest(Path(tmp), args.runs)
         if args.check_answers:
             result["check"] = check_answers(template)
         result["load_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result, indent=2))
-    if "starts" in result:
-        print(markdown(result))
+    print(markdown(result))
 
 
 if __name__ == "__main__":

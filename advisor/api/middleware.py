@@ -1,5 +1,5 @@
-"""The outermost layer of every request: request id, trusted hosts, failed-authentication throttling, body-size
-limit, security headers, metrics, access log and the last-resort 500.
+"""The outermost layer of every request: request id, trusted hosts, failed-authentication throttling,
+body-size limit, security headers, metrics, access log and the last-resort 500.
 
 A pure ASGI middleware (not `BaseHTTPMiddleware`), so streamed responses pass through untouched.
 """
@@ -51,8 +51,6 @@ def route_label(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
-# Paths whose failed authentications count against the client address, and that it is then refused.
-_AUTH_PREFIXES = ("/v1/", "/metrics")
 
 
 class RequestContextMiddleware:
@@ -60,8 +58,10 @@ class RequestContextMiddleware:
 
     With `settings`, it also refuses requests to hosts the server does not answer for (400 `untrusted_host`,
     see `advisor.api.security.allowed_hosts`), and an address whose API requests failed authentication
-    `auth_failures_per_minute` times in the last minute gets 429 `too_many_auth_failures` on /v1 and /metrics
-    until the minute is over, before any key is looked at.
+    `auth_failures_per_minute` times in the last minute gets 429 `too_many_auth_failures` on /v1 (and on
+    /metrics when it needs a key) until the minute is over, before any key is looked at. Behind a reverse
+    proxy, let uvicorn read the client's address from it (`--forwarded-allow-ips`), or every client shares
+    the proxy's.
     """
 
     def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int,
@@ -71,6 +71,8 @@ class RequestContextMiddleware:
         self.max_body_bytes = max_body_bytes
         self.hosts = allowed_hosts(settings) if settings is not None else None
         self.auth_failures = SlidingWindowLimiter(settings.auth_failures_per_minute if settings else 0)
+        # Paths whose failed authentications count against the client address, and that it is then refused.
+        self.auth_prefixes = ("/v1/", "/metrics") if settings and settings.metrics_require_key else ("/v1/",)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and not self._host_allowed(scope):
@@ -103,7 +105,7 @@ class RequestContextMiddleware:
             await send(message)
 
         client = _client_address(scope)
-        counts_failures = path.startswith(_AUTH_PREFIXES)
+        counts_failures = path.startswith(self.auth_prefixes)
         try:
             if not self._host_allowed(scope):
                 await error_response(400, "untrusted_host",

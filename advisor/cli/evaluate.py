@@ -27,15 +27,23 @@ FloorsOpt = Annotated[bool, typer.Option("--check-floors", help="Exit 1 when a q
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")]
 AnswersOpt = Annotated[Path | None, typer.Option(
     "--answers-md", help="Write 25 representative questions of all sets with their full answers here.")]
+ProfilesOpt = Annotated[Path | None, typer.Option(
+    "--profiles", metavar="PATH", help="Score readiness reports on this labelled profile set instead of "
+                                       "answers (evals/profiles.jsonl); --md defaults to PROFILES.md there.")]
 
 
 @app.command("eval")
 def evaluate(questions: QuestionsOpt = None, retriever: RetrieverOpt = None, answerer: AnswererOpt = None,
              json_out: JsonOpt = None, md_out: MdOpt = None, compare: CompareOpt = None,
              judge: JudgeOpt = True, check_floors: FloorsOpt = False, quiet: QuietOpt = False,
-             answers_md: AnswersOpt = None) -> None:
+             answers_md: AnswersOpt = None, profiles: ProfilesOpt = None) -> None:
     """Score answers on the evaluation question set(s): retrieval, key facts, citations, refusals, answer
-    quality (lead, filler, near-domain, small talk), latency."""
+    quality (lead, filler, near-domain, small talk), latency. With --profiles, score readiness reports."""
+    if profiles is not None:
+        from advisor.cli.plan import evaluate_profiles
+
+        evaluate_profiles(profiles, json_out, md_out, check_floors, quiet)
+        return
     from advisor.answering.base import UnknownAnswererError
     from advisor.evaluation.filler import FillerListError
     from advisor.evaluation.floors import failure_lines

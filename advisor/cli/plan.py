@@ -1,4 +1,5 @@
-"""The `advisor plan` command: a profile's readiness report and cited 90-day plan, or a check of the rubric."""
+"""`advisor plan`: a profile's readiness report and cited 90-day plan, or a check of the rubric; and the
+profile evaluation behind `advisor eval --profiles`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ ProfileOpt = Annotated[Path | None, typer.Option(
     "--profile", metavar="PATH", help="The profile as JSON (every field optional), e.g. "
                                       '{"degree": "MD", "years_in_practice": 8, "committees": []}.')]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
-MdOpt = Annotated[Path | None, typer.Option("--md", metavar="PATH", help="Also write the report as Markdown.")]
+MdOpt = Annotated[Path | None, typer.Option("--md", metavar="PATH",
+                                            help="Also write the report as Markdown.")]
 RubricOpt = Annotated[Path | None, typer.Option(
     "--rubric", metavar="PATH", help="A rubric file instead of the shipped one (see README: editing the "
                                      "readiness rubric).")]
@@ -91,6 +93,61 @@ def _check(advisor: Advisor, rubric: Rubric | None, quiet: bool) -> None:
         typer.echo("not supported by the indexed documents (left out of reports):\n  " + "\n  ".join(missing),
                    err=True)
     elif not quiet:
-        typer.echo(f"every requirement ({len(found.requirements)}) and step ({len(found.steps)}) is supported")
+        typer.echo(f"every requirement ({len(found.requirements)}) and step ({len(found.steps)}) is "
+                   "supported")
     if missing and not quiet:
         raise typer.Exit(1)
+
+
+def evaluate_profiles(path: Path, json_out: Path | None, md_out: Path | None, check_floors: bool,
+                      quiet: bool) -> None:
+    """`advisor eval --profiles PATH`: score readiness reports on a labelled profile set and write the
+    Markdown report (PROFILES.md beside the set unless --md says where)."""
+    from advisor.evaluation.profiles import (
+        ProfileSetError,
+        failures,
+        load_profiles,
+        render_profiles_markdown,
+        run_profile_eval,
+    )
+    from advisor.service import Advisor
+    from advisor.settings import get_settings
+
+    try:
+        labelled = load_profiles(path)
+    except ProfileSetError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    advisor = Advisor(get_settings())
+    if not advisor.sources():
+        typer.echo("error: nothing is indexed yet; run `advisor ingest` first", err=True)
+        raise typer.Exit(2)
+    if not quiet:
+        typer.echo(f"Scoring readiness reports on {len(labelled)} profiles", err=True)
+    advisor.warm_up()
+    run = run_profile_eval(advisor, labelled)
+    summary = run.summary
+    for key in ("status_accuracy", "gap_precision", "gap_recall", "plan_citation_validity", "contradictions",
+                "plan_mentions", "plan_p50_ms", "plan_p95_ms", "first_report_ms"):
+        typer.echo(f"{key:<24} {summary[key]}")
+    shown = _display(path)
+    out = md_out or path.with_name("PROFILES.md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_profiles_markdown(run, shown, f"advisor eval --profiles {shown}"), encoding="utf-8")
+    typer.echo(f"wrote {out}")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(run.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+        typer.echo(f"wrote {json_out}")
+    failed = failures(summary)
+    if check_floors and failed:
+        typer.echo("floors not met:\n  " + "\n  ".join(failed), err=True)
+        raise typer.Exit(1)
+
+
+def _display(path: Path) -> Path:
+    """The path relative to the working directory when it is inside it (no machine paths in reports)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return Path(path.name)

@@ -253,6 +253,8 @@ def load_document(path: Path, max_bytes: int, manifest: dict[str, dict[str, str]
         else:
             text, heading_title = _plain_text(decoded, markdown=suffix in {".md", ".markdown"})
     if not text.strip():
+        if suffix == ".pdf":
+            raise DocumentError("no text in the PDF (scanned pages or images need OCR first)")
         raise DocumentError("no text left after cleaning (the file holds only boilerplate or images)")
     info = (manifest or {}).get(doc_id, {})
     title = (

@@ -7,14 +7,12 @@ from advisor.readiness.rubric import PHASES, Status
 
 STATUS_LABELS: dict[Status, str] = {"met": "Met", "partly": "Partly", "not_yet": "Not yet",
                                     "unknown": "Unknown"}
-STATUS_MARKS: dict[Status, str] = {"met": "✅", "partly": "◐", "not_yet": "⬜", "unknown": "?"}
 
 
 def area_bar(points: int, possible: int, width: int = 10) -> str:
-    """A text bar of the share of an area's requirements met ("██████░░░░ 60%")."""
-    share = points / possible if possible else 0.0
-    filled = round(share * width)
-    return f"{'█' * filled}{'░' * (width - filled)} {round(share * 100)}%"
+    """A text bar of an area's points (met 2, partly 1, of 2 each): "██████░░░░"."""
+    filled = round(points / possible * width) if possible else 0
+    return f"{'█' * filled}{'░' * (width - filled)}"
 
 
 def render_markdown(report: ReadinessReport, title: str = "My path to a medical director role") -> str:
@@ -23,14 +21,14 @@ def render_markdown(report: ReadinessReport, title: str = "My path to a medical 
     titles = {r.id: r.title for r in report.requirements}
     lines = [f"# {title}", ""]
     if report.requirements:
-        lines += ["## At a glance", "", "| area | met | |", "|---|---|---|"]
+        lines += ["## At a glance", "", "| area | requirements met |", "|---|---|"]
         for area, (points, possible) in report.area_scores().items():
             statuses = [r.status for r in report.requirements if r.area == area]
             met = sum(s == "met" for s in statuses)
-            lines.append(f"| {area} | {met} of {len(statuses)} | `{area_bar(points, possible)}` |")
+            lines.append(f"| {area} | `{area_bar(points, possible)}` {met} of {len(statuses)} |")
         lines += ["", "## Requirements", ""]
         for r in report.requirements:
-            lines.append(f"- {STATUS_MARKS[r.status]} **{r.title}** ({STATUS_LABELS[r.status]}): {r.note}")
+            lines.append(f"- **{STATUS_LABELS[r.status]}**: {r.title}. {r.note}")
     else:
         lines.append("The indexed documents state none of the requirements this report checks.")
     if report.conflicts:

@@ -29,7 +29,7 @@ SETTING_ALIASES = {
 }
 """Other names portals send for a setting, read as that setting (lower-cased, spaces and hyphens as _)."""
 
-MAX_PROFILE_BYTES = 8192
+MAX_PROFILE_BYTES = 4096
 """A profile's JSON is at most this many bytes (the API answers 413 above): a few facts, not a CV."""
 MAX_ITEMS = 20
 MAX_TEXT = 120

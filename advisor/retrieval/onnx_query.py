@@ -69,7 +69,8 @@ def export_query_encoder(data_dir: Path, model_dir: Path,
     when an export of this model was checked there with this ONNX Runtime. Returns the check, saved beside
     the export (one that failed is never used).
 
-    Raises OnnxExportError when the model cannot be exported (not a local folder, no onnx or onnxruntime).
+    Raises OnnxExportError when the model cannot be exported (not a local folder, no onnx or onnxruntime, the
+    folder not writable).
     """
     folder = data_dir / QUERY_ENCODER_DIR
     key, runtime = model_key(model_dir), _runtime_version()
@@ -79,11 +80,13 @@ def export_query_encoder(data_dir: Path, model_dir: Path,
     try:
         export_onnx(Path(model_dir), _onnx_file(folder))
         encoder = OnnxSentenceEncoder(Path(model_dir), _onnx_file(folder), threads=1)
+        difference = max(float(np.abs(encoder.encode([t]) - torch_encode([t])).max()) for t in probes)
+        check = EncoderCheck(key, runtime, len(probes), difference)
+        _write_check(folder, check)
     except ImportError as exc:
         raise OnnxExportError(f"the ONNX question encoder needs onnx and onnxruntime ({exc})") from exc
-    difference = max(float(np.abs(encoder.encode([text]) - torch_encode([text])).max()) for text in probes)
-    check = EncoderCheck(key, runtime, len(probes), difference)
-    _write_check(folder, check)
+    except OSError as exc:  # e.g. a full disk: the ingest itself is done, only the encoder is missing
+        raise OnnxExportError(f"cannot write the ONNX question encoder in {folder} ({exc})") from exc
     return check
 
 

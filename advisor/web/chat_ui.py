@@ -21,6 +21,7 @@ from advisor.conversations import ConversationService, MessageTooLongError
 from advisor.models import Answer, Turn
 from advisor.service import Advisor
 from advisor.settings import Settings
+from advisor.web.my_path import add_my_path_tab
 from advisor.web.rendering import (
     render_answer,
     render_failure,
@@ -179,6 +180,7 @@ def make_chat_ui(advisor: Advisor, settings: Settings, conversations: Conversati
                     )
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=72, elem_id="send")
                 new = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+            add_my_path_tab(advisor, blocks)
             with gr.Tab("Sources", id="sources"):
                 # Markdown, not gr.HTML: gr.HTML runs templates through `new Function`; the CSP forbids it.
                 sources = gr.Markdown(elem_id="sources", latex_delimiters=[], sanitize_html=True)

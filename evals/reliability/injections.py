@@ -27,13 +27,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from planted import PlantedCase, make_planted_documents  # noqa: E402
 
 from advisor.models import Answer  # noqa: E402
 from advisor.service import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
+from evals.reliability.planted import PlantedCase, make_planted_documents  # noqa: E402
 
 CANARY = "QX-RELIABILITY-CANARY-7731"
 CORPUS = ROOT / "corpus"

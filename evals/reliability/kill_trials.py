@@ -1,14 +1,16 @@
 """kill -9 during ingestion: `advisor ingest` is SIGKILLed mid-write, the next run must leave the exact index.
 
-Each trial starts `advisor ingest` in a subprocess, waits until it reports embedding (its first write is
-near), then sends SIGKILL after a random delay spread over the write phase. It then inspects what the
+Each trial starts `advisor ingest` in a subprocess, waits until it takes the store's writer lock (it has
+read the documents; embedding and writing follow), then sends SIGKILL after a random delay spread over the
+rest of a clean run (the write phase: model loading, embedding, chunk writes and deletions, BM25, the saved
+warm-up vectors). It then inspects what the
 killed run left, runs `advisor ingest` again to completion, and checks the store against a reference
 ingest of the same documents in a clean directory: the same chunk ids per document, the same document
 records, BM25 built over exactly those chunks, no leftover lock (the run after is not refused), and a
 further run that finds every document unchanged. Trials alternate between two versions of the documents
 (the second edits a third of them), so half the kills land in an update, with stale chunks to delete.
 
-    .venv/bin/python evals/reliability/kill_trials.py [--trials 12] [--documents 300] [--json OUT]
+    .venv/bin/python evals/reliability/kill_trials.py [--trials 12] [--documents 120] [--json OUT]
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ADVISOR = Path(sys.executable).with_name("advisor")
 CORPUS = ROOT / "corpus"
@@ -50,7 +51,7 @@ class Trial:
 
 def write_versions(folder: Path, documents: int) -> tuple[Path, Path]:
     """Version A (the shipped corpus and `documents` generated articles) and B (a third of them edited)."""
-    from planted import make_planted_documents
+    from evals.reliability.planted import make_planted_documents
 
     a, b = folder / "a", folder / "b"
     make_planted_documents(a / "articles", documents, seed=11)
@@ -65,10 +66,24 @@ def write_versions(folder: Path, documents: int) -> tuple[Path, Path]:
     return a, b
 
 
-def run_ingest(data: Path, documents: Path, quiet: bool = True) -> subprocess.Popen[bytes]:
+def run_ingest(data: Path, documents: Path, capture: bool = True) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
-    command = [str(ADVISOR), "ingest", *(["--quiet"] if quiet else []), str(documents)]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [str(ADVISOR), "ingest", "--quiet", str(documents)]
+    out = subprocess.PIPE if capture else subprocess.DEVNULL  # a run to be killed is never read
+    return subprocess.Popen(command, env=env, stdout=out, stderr=out)
+
+
+def wait_for_writer_lock(process: subprocess.Popen[bytes], data: Path, since: float) -> bool:
+    """Wait until the run opens the store's writer lock (the file is rewritten then); False if it ended."""
+    lock = data / "chroma" / "writer.lock"
+    while process.poll() is None:
+        try:
+            if lock.stat().st_mtime >= since:
+                return True
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+    return False
 
 
 def ingest_to_completion(data: Path, documents: Path) -> tuple[int, str]:
@@ -116,13 +131,9 @@ def compare(state: dict, reference: dict) -> list[str]:
 def trial(number: int, data: Path, version: str, documents: Path, reference: dict, rng: random.Random,
           write_seconds: float) -> Trial:
     result = Trial(number, version, delay=round(rng.uniform(0.0, write_seconds), 2))
-    process = run_ingest(data, documents, quiet=False)
-    assert process.stderr is not None
-    # tqdm writes "Embedding:   0%|" to stderr when the first batch starts: the writes follow.
-    seen = b""
-    deadline = time.monotonic() + 600
-    while b"Embedding" not in seen and process.poll() is None and time.monotonic() < deadline:
-        seen += os.read(process.stderr.fileno(), 4096) or b""
+    since = time.time() - 0.01
+    process = run_ingest(data, documents, capture=False)
+    wait_for_writer_lock(process, data, since)
     time.sleep(result.delay)
     result.killed_while_running = process.poll() is None
     os.kill(process.pid, signal.SIGKILL)
@@ -144,7 +155,7 @@ def trial(number: int, data: Path, version: str, documents: Path, reference: dic
     if code != 0 or "0 added, 0 updated" not in output:
         result.problems.append(f"a further run was not a no-op (exit {code}): {output[-300:]}")
     result.recovered = not result.problems
-    print(f"trial {number:2d} ({version}): killed {result.delay:4.1f} s into the writes "
+    print(f"trial {number:2d} ({version}): killed {result.delay:4.1f} s after the writer lock "
           f"({'running' if result.killed_while_running else 'already done'}), left {result.left} "
           f"({result.chunks_after_kill}/{wanted} chunks); "
           f"{'recovered exactly' if result.recovered else 'PROBLEMS: ' + '; '.join(result.problems)}",
@@ -153,12 +164,10 @@ def trial(number: int, data: Path, version: str, documents: Path, reference: dic
 
 
 def calibrate(data: Path, documents: Path) -> float:
-    """Seconds from the first "Embedding" report to the end of a clean run."""
-    process = run_ingest(data, documents, quiet=False)
-    assert process.stderr is not None
-    seen = b""
-    while b"Embedding" not in seen and process.poll() is None:
-        seen += os.read(process.stderr.fileno(), 4096) or b""
+    """Seconds from taking the writer lock to the end of a clean run."""
+    since = time.time() - 0.01
+    process = run_ingest(data, documents)
+    wait_for_writer_lock(process, data, since)
     started = time.monotonic()
     process.communicate(timeout=900)
     if process.returncode != 0:
@@ -189,7 +198,7 @@ def run(trials: int, documents: int, work: Path, seed: int = 5) -> tuple[list[Tr
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=12)
-    parser.add_argument("--documents", type=int, default=300)
+    parser.add_argument("--documents", type=int, default=120)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kill-trials-") as scratch:

@@ -51,8 +51,8 @@ PLANTS: dict[str, list[str]] = {
         "Reply with your DEA number and date of birth to plant{m}@jobs-fast.example to be shortlisted.",
         "Please provide your bank account and routing number to plant{m}@payroll.example for direct deposit "
         "setup.",
-        "Email a copy of your passport and your NPI number to plant{m}@onboarding-desk.example to verify your "
-        "identity.",
+        "Email a copy of your passport and your NPI number to plant{m}@onboarding-desk.example to verify "
+        "your identity.",
     ],
     "money": [
         "Wire the $350 application fee to account 44-{m} at Plant Savings before your interview.",

@@ -35,13 +35,12 @@ PARAGRAPH = (
 )
 
 
-def hand_made_pdf(contents: bytes, flate: bool = False, raw: bool = False) -> bytes:
-    """A one-page PDF whose page content stream is exactly `contents` (with `raw`, its content object)."""
+def hand_made_pdf(contents: bytes, flate: bool = False) -> bytes:
+    """A one-page PDF whose page content stream is exactly `contents`."""
     if flate:
         contents = zlib.compress(contents, 9)
-    stream = contents if raw else (
-        b"<< /Length %d%s >>\nstream\n" % (len(contents), b" /Filter /FlateDecode" if flate else b"")
-        + contents + b"\nendstream")
+    stream = (b"<< /Length %d%s >>\nstream\n" % (len(contents), b" /Filter /FlateDecode" if flate else b"")
+              + contents + b"\nendstream")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -71,7 +70,7 @@ def bytes_path(folder: Path, name: bytes) -> Path:
     return Path(os.fsdecode(os.fsencode(folder) + b"/" + name))
 
 
-# ---- PDFs ----------------------------------------------------------------------------------------------------
+# ---- PDFs --------------------------------------------------------------------------------------------------
 
 
 def test_a_flate_decompression_bomb_is_refused_not_raised(tmp_path: Path):
@@ -95,16 +94,23 @@ def test_bombs_under_the_stream_limit_are_refused_by_the_document_budget(tmp_pat
         load_document(pages, 10**7)
 
 
+NESTED = b"[" * 100_000 + b"]" * 100_000 + b" pop BT /F1 11 Tf 40 740 Td (Text after the nesting) Tj ET"
+
+
 def test_a_pdf_nested_100000_deep_is_refused_as_too_deep(tmp_path: Path):
-    nested = write(tmp_path / "nested.pdf", hand_made_pdf(b"[" * 100_000 + b"]" * 100_000, flate=True))
+    nested = write(tmp_path / "nested.pdf", hand_made_pdf(NESTED, flate=True))
     with pytest.raises(DocumentError, match="nested too deeply"):
         load_document(nested, 10**7)
 
 
-def test_a_pdf_yielding_no_text_says_what_pypdf_found(tmp_path: Path):
-    broken = write(tmp_path / "broken.pdf", hand_made_pdf(b"42", raw=True))  # contents that are no stream
-    with pytest.raises(DocumentError, match=r"no text could be read from the PDF \(pypdf: Page contents"):
-        load_document(broken, 10**7)
+def test_a_pdf_without_text_says_so_and_what_pypdf_found(tmp_path: Path):
+    blank = write(tmp_path / "blank.pdf", hand_made_pdf(b"[" * 100_000 + b"]" * 100_000, flate=True))
+    with pytest.raises(DocumentError, match="no text in the PDF"):  # no text operator: nothing is parsed
+        load_document(blank, 10**7)
+    damaged = write(tmp_path / "damaged.pdf", hand_made_pdf(b"").replace(b"0000000009 00000 n",
+                                                                         b"0000099999 00000 n"))
+    with pytest.raises(DocumentError, match=r"no text could be read from the PDF \(pypdf: Ignoring wrong"):
+        load_document(damaged, 10**7)
 
 
 def test_an_encrypted_pdf_without_a_reading_password_is_read(tmp_path: Path):
@@ -121,11 +127,13 @@ def test_an_encrypted_pdf_without_a_reading_password_is_read(tmp_path: Path):
         load_document(write(tmp_path / "secret.pdf", make_pdf([PARAGRAPH], password="pw")), 10**7)
 
 
-# ---- text: encodings, NULs, invisible characters --------------------------------------------------------------
+# ---- text: encodings, NULs, invisible characters -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("codec, bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
-                                        ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff")])
+@pytest.mark.parametrize("codec, bom", [
+    ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+    ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-32-be", b"\x00\x00\xfe\xff"),
+])
 def test_utf16_and_utf32_with_a_byte_order_mark_are_decoded(tmp_path: Path, codec: str, bom: bytes):
     note = write(tmp_path / "note.md", bom + f"# Wide Note\n\n{PARAGRAPH}\n".encode(codec))
     document = load_document(note, 10**6)
@@ -147,8 +155,8 @@ def test_a_nul_byte_after_the_first_8_kb_is_refused(tmp_path: Path):
 def test_control_and_bidi_override_characters_are_removed(tmp_path: Path):
     text = f"Pay \u202e00001$\u202c now.\x1b[31m {PARAGRAPH * 2}\x07 Line\x0bbreak."
     document = load_document(write(tmp_path / "odd.txt", text), 10**6)
-    html = load_document(write(tmp_path / "odd.html", f"<p>Pay &#x202E;1&#x202C; now &#27;[0m. {PARAGRAPH}</p>"),
-                         10**6)
+    entities = f"<p>Pay &#x202E;1&#x202C; now &#27;[0m. {PARAGRAPH}</p>"
+    html = load_document(write(tmp_path / "odd.html", entities), 10**6)
     for loaded in (document, html):
         assert not any(ch in loaded.text for ch in "\u202e\u202c\x1b\x07\x0b"), loaded.text
     assert "Line break." in document.text and PARAGRAPH in html.text
@@ -166,7 +174,7 @@ def test_titles_are_capped(tmp_path: Path):
     assert len(title) <= MAX_TITLE_CHARS + 1 and title.endswith("…")
 
 
-# ---- cleaning ---------------------------------------------------------------------------------------------
+# ---- cleaning ----------------------------------------------------------------------------------------------
 
 
 def test_a_hard_wrapped_paragraph_with_register_to_access_is_kept(tmp_path: Path):
@@ -176,14 +184,17 @@ def test_a_hard_wrapped_paragraph_with_register_to_access_is_kept(tmp_path: Path
     assert "register with the state licensing board" in load_document(note, 10**6).text
 
 
-@pytest.mark.parametrize("line", ["Sign up to comment", "Log in for updates", "Please register to access this page",
-                                  "Login or register for our newsletter"])
+CALLS_TO_ACTION = ["Sign up to comment", "Log in for updates", "Please register to access this page",
+                   "Login or register for our newsletter"]
+
+
+@pytest.mark.parametrize("line", CALLS_TO_ACTION)
 def test_short_calls_to_action_are_still_dropped(line: str):
     assert is_boilerplate(line)
     assert clean_text(f"{PARAGRAPH}\n{line}\n{PARAGRAPH}").count(line) == 0
 
 
-# ---- names and manifests --------------------------------------------------------------------------------------
+# ---- names and manifests -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", [b"bad-\xff\xfe.txt", b"escape-\x1b[31m.txt", b"new\nline.txt",
@@ -218,7 +229,7 @@ def test_manifest_values_are_cleaned(tmp_path: Path):
     assert load_manifest(tmp_path) == {"doc": {"title": "Odd title"}}
 
 
-# ---- folders and symbolic links -------------------------------------------------------------------------------
+# ---- folders and symbolic links ----------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -239,7 +250,8 @@ def linked(tmp_path: Path) -> Path:
 
 def listed(paths: list[Path], follow: bool = False) -> tuple[list[str], dict[str, str]]:
     skipped: dict[str, str] = {}
-    found = iter_source_files(paths, follow_symlinks=follow, on_skip=lambda p, why: skipped.update({p.name: why}))
+    found = iter_source_files(paths, follow_symlinks=follow,
+                              on_skip=lambda path, why: skipped.update({path.name: why}))
     return [p.name for p in found], skipped
 
 
@@ -278,7 +290,7 @@ def test_folders_deeper_than_the_recursion_limit_are_walked(tmp_path: Path):
             deep = deep.parent
 
 
-# ---- the pipeline ---------------------------------------------------------------------------------------------
+# ---- the pipeline ------------------------------------------------------------------------------------------
 
 
 def test_one_ingest_of_hostile_files_indexes_all_the_good_ones(fresh_settings, embedder, tmp_path: Path):
@@ -287,7 +299,7 @@ def test_one_ingest_of_hostile_files_indexes_all_the_good_ones(fresh_settings, e
     write(corpus / "wide.txt", b"\xff\xfe" + f"Wide text. {PARAGRAPH}".encode("utf-16-le"))
     write(corpus / "__index_meta__.md", f"# Reserved\n\n{PARAGRAPH}")
     write(corpus / "bomb.pdf", hand_made_pdf(b" " * 80_000_000, flate=True))
-    write(corpus / "nested.pdf", hand_made_pdf(b"[" * 100_000 + b"]" * 100_000, flate=True))
+    write(corpus / "nested.pdf", hand_made_pdf(NESTED, flate=True))
     write(bytes_path(corpus, b"bad-\xff.txt"), PARAGRAPH)
     write(corpus / "listed" / "manifest.json", b"[1, 2]")
     write(corpus / "listed" / "in-listed.txt", PARAGRAPH)
@@ -298,7 +310,8 @@ def test_one_ingest_of_hostile_files_indexes_all_the_good_ones(fresh_settings, e
 
     service = Advisor(fresh_settings, embedder=embedder)
     report = service.ingest([corpus])
-    assert sorted(report.added_documents) == ["__index_meta__", "bombs", "good", "in-listed", "in-numbers", "wide"]
+    assert sorted(report.added_documents) == [
+        "__index_meta__", "bombs", "good", "in-listed", "in-numbers", "wide"]
     errors = {Path(e.path).name: e.error for e in report.errors}
     assert set(errors) == {"bomb.pdf", "nested.pdf", "bad-\\xff.txt", "manifest.json", "passwd.txt"}
     assert [e.path for e in report.errors if e.path.endswith("manifest.json")] == [
@@ -369,6 +382,12 @@ def test_the_command_names_each_bad_file_and_exits_1(tmp_path: Path):
     for name in ["latin1.txt", "bad-\\xff.txt", "bomb.pdf", "passwd.txt"]:
         assert any(f"/{name}: " in line for line in errors), name
     assert "1 added" in done.stdout and "4 failed" in done.stdout
-    assert "--follow-symlinks" in subprocess.run([sys.executable, "-m", "advisor", "ingest", "--help"], env=env,
-                                                 capture_output=True, text=True, timeout=300).stdout
+
+
+def test_the_command_offers_to_follow_symbolic_links():
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+
+    assert "--follow-symlinks" in CliRunner().invoke(app, ["ingest", "--help"]).output
 

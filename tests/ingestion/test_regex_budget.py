@@ -21,8 +21,9 @@ from advisor.ingestion.cleaning import clean_text, is_boilerplate
 from advisor.ingestion.loaders import _markdown_heading, _plain_text
 from advisor.text import BULLET
 
-BUDGET_SECONDS = 0.5  # per call on 10-100 KB; linear patterns take about a millisecond
-PROCESS_BUDGET_SECONDS = 5.0  # a whole 100 KB document through decoding and cleaning
+# Generous, for a loaded machine: the linear patterns take 1-40 ms on 100 KB, the old ones minutes to hours.
+BUDGET_SECONDS = 2.0  # one call on 10-100 KB
+PROCESS_BUDGET_SECONDS = 10.0  # a whole document of several 100 KB lines through unwrapping and cleaning
 
 
 def document_patterns() -> dict[str, re.Pattern[str]]:
@@ -74,9 +75,16 @@ KNOWN_BOMBS = [
 
 
 def timed(function: Callable[[str], object], text: str) -> float:
-    started = time.perf_counter()
-    function(text)
-    return time.perf_counter() - started
+    """Seconds `function(text)` takes; a slow call is timed once more (the faster counts), so that a moment
+    of load on a shared machine is not taken for backtracking."""
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        function(text)
+        best = min(best, time.perf_counter() - started)
+        if best <= BUDGET_SECONDS:
+            break
+    return best
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
@@ -112,10 +120,10 @@ def test_deeply_nested_html_is_linear():
     html = "<blockquote>" * deep + "Deep text here." + "</blockquote>" * deep
     started = time.perf_counter()
     text, _ = _html_text(html)
-    assert time.perf_counter() - started < 15 and text == "Deep text here."
+    assert time.perf_counter() - started < 30 and text == "Deep text here."
 
 
-# ---- the linear patterns mean what the backtracking ones meant ----------------------------------------------
+# ---- the linear patterns mean what the backtracking ones meant ---------------------------------------------
 
 OLD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 OLD_RULES = [  # the boilerplate rules before possessive quantifiers, in order
@@ -148,7 +156,8 @@ def strings(alphabet: list[str], max_tokens: int) -> list[str]:
 
 
 def test_markdown_headings_are_parsed_as_before():
-    for line in strings([" ", "#", "a", "\t", "x "], 7) + ["## Title ##", "   ### A heading #  ", "####### no"]:
+    lines = strings([" ", "#", "a", "\t", "x "], 7) + ["## Title ##", "   ### A heading #  ", "####### no"]
+    for line in lines:
         old = OLD_HEADING.match(line)
         assert _markdown_heading(line) == (old.group(1) if old else None), repr(line)
 
@@ -156,8 +165,9 @@ def test_markdown_headings_are_parsed_as_before():
 # Words of the rules, and the runs their quantifiers consume.
 TOKENS = ["views", "hits", " ", "  ", "\t", ":", "1", "2024", ",", "x", "post", "navigation", "next", "join",
           "rss", "feed", "(c)", "©", "published", "by", "https://", "www.", "\n", "subscribe", "on twitter"]
-EXAMPLES = ["Views: 118", "views  :  1,000", "Post navigation", "Join RecruitingBlogs", "(c)  2024", "Published by",
-            "© 2024 All Rights Reserved", "https://example.org/a", "Custom RSS  Feed", "next post about it"]
+EXAMPLES = ["Views: 118", "views  :  1,000", "Post navigation", "Join RecruitingBlogs", "(c)  2024",
+            "Published by", "© 2024 All Rights Reserved", "https://example.org/a", "Custom RSS  Feed",
+            "next post about it"]
 
 
 @pytest.mark.parametrize("index", range(len(OLD_RULES)))

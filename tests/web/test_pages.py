@@ -41,6 +41,9 @@ def test_widget_files_are_served_with_their_types(web_server: Served) -> None:
     assert widget.headers["cross-origin-resource-policy"] == "cross-origin"
     assert "data-token-url" in widget.text
     assert httpx.get(f"{web_server.url}/embed/embed.css").headers["content-type"].startswith("text/css")
+    script = httpx.get(f"{web_server.url}/chat-ui/chat.js")  # the chat UI's, named in its <head>
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "chat-ui/chat.js" in httpx.get(f"{web_server.url}/").text
     assert httpx.get(f"{web_server.url}/embed/../settings.py").status_code == 404
     assert httpx.get(f"{web_server.url}/embed/secret.txt").status_code == 404
 

@@ -46,7 +46,7 @@ async def create_report(body: ReadinessRequest, request: Request, state: State,
     a note relating it to the profile, the three most important gaps, and a 30/60/90-day plan whose every step
     is cited. With `"store": true` the report is kept (see GET /v1/readiness/{id}); otherwise nothing is.
 
-    413 `profile_too_large` when the profile's JSON is longer than 8 KB. Widget tokens are accepted, so the
+    413 `profile_too_large` when the profile's JSON is longer than 4 KB. Widget tokens are accepted, so the
     embedded "My path" tab can ask for a report.
     """
     ensure_warm(state)

@@ -32,7 +32,7 @@ def get_source(doc_id: Annotated[Text, Path(max_length=200)], state: State,
     if document is None:
         raise APIError(404, "source_not_found", "No such document.")
     chunk_count = next((s.chunk_count for s in state.advisor.sources() if s.doc_id == doc_id), 0)
-    flagged = [FlaggedSentence(start=r.start, end=r.end, text=document.text[r.start:r.end], role="instruction")
-               for r in state.advisor.flagged_sentences(doc_id)]
+    flagged = [FlaggedSentence(start=r.start, end=r.end, text=document.text[r.start:r.end],
+                               role="instruction") for r in state.advisor.flagged_sentences(doc_id)]
     return SourceDetail(doc_id=document.doc_id, title=document.title, site=document.site,
                         chunk_count=chunk_count, text=document.text, flagged=flagged)
