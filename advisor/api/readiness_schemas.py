@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from advisor.api.schemas import CitationOut
 from advisor.readiness import PlanStep, Profile, ReadinessReport, RequirementResult
+from advisor.readiness.markdown import render_markdown
 from advisor.readiness.rubric import Phase, Status
 
 STATUS_DESCRIPTION = ("`met`, `partly`, `not_yet`, or `unknown` (the profile does not say); decided by the "
@@ -59,6 +60,7 @@ class ReadinessOut(BaseModel):
                                              "were read.")
     unsupported: list[str] = Field(description="Requirements the indexed documents do not support (left "
                                                "out).")
+    markdown: str = Field(description="The whole report as a Markdown document, e.g. to download.")
 
     @classmethod
     def of(cls, report: ReadinessReport, report_id: str | None = None,
@@ -66,4 +68,4 @@ class ReadinessOut(BaseModel):
         return cls(id=report_id, created_at=created_at,
                    requirements=[RequirementOut.of(r) for r in report.requirements], gaps=report.gaps,
                    plan=[PlanStepOut.of(s) for s in report.plan], conflicts=report.conflicts,
-                   unsupported=report.unsupported)
+                   unsupported=report.unsupported, markdown=render_markdown(report))

@@ -10,4 +10,5 @@ from advisor.readiness.profile import Profile
 from advisor.readiness.report import PlanStep, ReadinessReport, RequirementResult
 from advisor.readiness.rubric import Rubric, RubricError, load_rubric
 
-__all__ = ["PlanStep", "Profile", "ReadinessReport", "RequirementResult", "Rubric", "RubricError", "load_rubric"]
+__all__ = ["PlanStep", "Profile", "ReadinessReport", "RequirementResult", "Rubric", "RubricError",
+           "load_rubric"]

@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 Degree = Literal["MD", "DO", "other"]
 Setting = Literal["hospital", "clinical_department", "pharma_biotech", "insurer", "government", "academic",
@@ -39,7 +47,26 @@ _TRAINING = re.compile(
     r"(?P<intern>intern(?:ship)?)|(?P<resident>resident|residency)|"
     r"(?P<fellow>fellow(?:ship)?(?:\s+year\s+\d)?))$", re.I)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)]
+TRAINING_PATTERN = (r"^(?:[Pp][Gg][Yy]-?[1-9][0-9]?|[Mm][Ss]-?[1-4]|(?:[Mm]edical )?[Ss]tudent|"
+                    r"[Ii]ntern(?:ship)?|[Rr]esiden(?:t|cy)|[Ff]ellow(?:ship)?(?: year [1-9])?)$")
+"""The training years the profile reads, as documented in the API schema (the validator is laxer: any case,
+spaces)."""
+
+
+def _storable(value: str) -> str:
+    """Text that can be encoded and stored: no lone surrogate (JSON's `\\ud800`), no NUL.
+    Raises ValueError."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    if "\x00" in value:
+        raise ValueError("text must not hold NUL characters")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT),
+                 AfterValidator(_storable)]
 TextList = Annotated[list[Text], Field(max_length=MAX_ITEMS)]
 
 
@@ -58,7 +85,7 @@ class Profile(BaseModel):
     years_in_practice: float | None = Field(None, ge=0, le=70,
                                             description="Years in practice after training.")
     training_year: str | None = Field(
-        None, max_length=40,
+        None, max_length=40, json_schema_extra={"pattern": TRAINING_PATTERN},
         description='While in training: "PGY-2", "fellowship", "fellowship year 2", "MS3", "intern".')
     roles: TextList | None = Field(
         None, description="Roles held: chief resident, section chief, department chair, assistant or "
@@ -98,11 +125,22 @@ class Profile(BaseModel):
                 return "other"
         return value
 
+    @field_validator("specialty")
+    @classmethod
+    def _specialty(cls, value: str | None) -> str | None:
+        return value or None  # blank: not said
+
+    @field_validator("roles", "committees", "education")
+    @classmethod
+    def _items(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [item for item in value if item]  # blank items say nothing
+
     @field_validator("training_year")
     @classmethod
     def _training_year(cls, value: str | None) -> str | None:
-        if value is None:
+        if value is None or not value.strip():
             return None
+        _storable(value)
         match = _TRAINING.match(" ".join(value.split()))
         if match is None:
             raise ValueError('expected a training year such as "PGY-2", "intern", "fellowship", '

@@ -233,7 +233,7 @@ def check_rubric(advisor: Advisor, rubric: Rubric | None = None) -> RubricSuppor
     warning naming the requirements and steps the indexed documents do not support."""
     found = support_index(advisor).get(advisor, rubric or default_rubric())
     if found.unsupported_requirements or found.unsupported_steps:
-        log.warning("readiness rubric: the indexed documents do not support every entry; reports leave them out",
+        log.warning("readiness rubric: entries the indexed documents do not support (left out of reports)",
                     extra={"unsupported_requirements": found.unsupported_requirements,
                            "unsupported_steps": found.unsupported_steps})
     return found

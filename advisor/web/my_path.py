@@ -27,17 +27,20 @@ log = logging.getLogger(__name__)
 DOWNLOAD_TTL_SECONDS = 900
 INTRO = ("Tell the advisor where you stand; it checks you against what the articles ask of a medical "
          "director, quotes each requirement, and plans your next 90 days. Nothing you enter here is stored.")
-HAVE = [("Board certification", "board_certified"), ("An unrestricted medical license", "unrestricted_license"),
+HAVE = [("Board certification", "board_certified"),
+        ("An unrestricted medical license", "unrestricted_license"),
         ("A mentor in a senior leadership role", "mentor"), ("Budget experience", "budget_experience"),
         ("Regulatory knowledge (HIPAA, accreditation)", "regulatory_knowledge")]
-ROLES = [("Chief resident", "chief resident"), ("Section chief or department chair", "section chief or chair"),
+ROLES = [("Chief resident", "chief resident"),
+         ("Section chief or department chair", "section chief or chair"),
          ("Assistant or associate medical director", "assistant or associate medical director"),
          ("Led a project (an EHR module, a task force)", "led a project")]
 EDUCATION = ["MBA", "MHA", "MPH", "CPE", "CMQ", "leadership course"]
 SETTING_LABELS = [("Hospital or health system", "hospital"), ("Clinical department", "clinical_department"),
                   ("Pharma or biotech", "pharma_biotech"), ("Health insurer", "insurer"),
                   ("Government", "government"), ("Academic", "academic"), ("Telemedicine", "telemedicine"),
-                  ("Long-term care", "long_term_care"), ("Nonprofit", "nonprofit"), ("Consulting", "consulting"),
+                  ("Long-term care", "long_term_care"), ("Nonprofit", "nonprofit"),
+                  ("Consulting", "consulting"),
                   ("Regional", "regional"), ("Sports medicine", "sports_medicine")]
 
 
@@ -111,13 +114,14 @@ def add_my_path_tab(advisor: Advisor, blocks: gr.Blocks) -> None:
         roles = gr.CheckboxGroup(ROLES, label="Roles held", elem_id="my-path-roles")
         other_roles = gr.Textbox(label="Other roles or projects (comma-separated)", max_length=600,
                                  elem_id="my-path-other-roles")
-        committees = gr.Textbox(label="Committees (comma-separated)", placeholder="quality improvement, ethics",
-                                max_length=600, elem_id="my-path-committees")
+        committees = gr.Textbox(label="Committees (comma-separated)", max_length=600,
+                                placeholder="quality improvement, ethics", elem_id="my-path-committees")
         education = gr.CheckboxGroup(EDUCATION, label="Degrees and certificates", elem_id="my-path-education")
         targets = gr.CheckboxGroup(SETTING_LABELS, label="Where you want to work", elem_id="my-path-targets")
         go = gr.Button("Show my path", variant="primary", elem_id="my-path-go")
         # Markdown, not gr.HTML: gr.HTML runs templates through `new Function`; the CSP forbids it.
         report = gr.Markdown(elem_id="my-path-report", latex_delimiters=[], sanitize_html=True)
-        download = gr.DownloadButton("Download the plan (Markdown)", visible=False, elem_id="my-path-download")
+        download = gr.DownloadButton("Download the plan (Markdown)", visible=False,
+                                     elem_id="my-path-download")
         form = [degree, specialty, years, training, have, roles, other_roles, committees, education, targets]
         go.click(handlers.report, form, [report, download], api_visibility="private")

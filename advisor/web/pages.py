@@ -21,6 +21,8 @@ EMBED_ASSETS = {
     "embed.js": "text/javascript; charset=utf-8",
     "embed.css": "text/css; charset=utf-8",
     "widget.js": "text/javascript; charset=utf-8",
+    "my_path.js": "text/javascript; charset=utf-8",  # the "My path" panel
+    "my_path.css": "text/css; charset=utf-8",
 }
 
 

@@ -10,7 +10,7 @@ records, BM25 built over exactly those chunks, no leftover lock (the run after i
 further run that finds every document unchanged. Trials alternate between two versions of the documents
 (the second edits a third of them), so half the kills land in an update, with stale chunks to delete.
 
-    .venv/bin/python evals/reliability/kill_trials.py [--trials 12] [--documents 120] [--json OUT]
+    .venv/bin/python evals/reliability/kill_trials.py [--trials 12] [--documents 60] [--json OUT]
 """
 
 from __future__ import annotations
@@ -128,16 +128,39 @@ def compare(state: dict, reference: dict) -> list[str]:
     return problems
 
 
-def trial(number: int, data: Path, version: str, documents: Path, reference: dict, rng: random.Random,
-          write_seconds: float) -> Trial:
-    result = Trial(number, version, delay=round(rng.uniform(0.0, write_seconds), 2))
+def kill_during_ingest(data: Path, documents: Path, delay: float) -> bool:
+    """Start `advisor ingest`, SIGKILL it `delay` seconds after it took the writer lock; whether it was
+    still running then."""
     since = time.time() - 0.01
     process = run_ingest(data, documents, capture=False)
     wait_for_writer_lock(process, data, since)
-    time.sleep(result.delay)
-    result.killed_while_running = process.poll() is None
-    os.kill(process.pid, signal.SIGKILL)
+    time.sleep(delay)
+    try:
+        os.kill(process.pid, signal.SIGKILL)
+    except ProcessLookupError:  # it had finished
+        pass
     process.wait()
+    return process.returncode == -signal.SIGKILL
+
+
+def trial(number: int, data: Path, version: str, documents: Path, reference: dict, rng: random.Random,
+          write_seconds: float) -> Trial:
+    # Half the kills aim at the first third of the phase (model, embedding, chunk writes), half anywhere.
+    span = write_seconds * (0.35 if number % 4 in (1, 2) else 0.9)
+    result = Trial(number, version, delay=round(rng.uniform(0.0, span), 2))
+    before = data.with_name("before")
+    shutil.rmtree(before, ignore_errors=True)
+    if data.exists():
+        shutil.copytree(data, before)
+    for _ in range(3):  # a run that ended before its kill is not a trial: from the same state, sooner
+        result.killed_while_running = kill_during_ingest(data, documents, result.delay)
+        if result.killed_while_running:
+            break
+        shutil.rmtree(data)
+        if before.exists():
+            shutil.copytree(before, data)
+        result.delay = round(result.delay / 3, 2)
+    shutil.rmtree(before, ignore_errors=True)
     snapshot = data.with_name("snapshot")  # inspected as a copy: inspecting may save a BM25 index
     shutil.rmtree(snapshot, ignore_errors=True)
     shutil.copytree(data, snapshot)
@@ -198,7 +221,7 @@ def run(trials: int, documents: int, work: Path, seed: int = 5) -> tuple[list[Tr
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=12)
-    parser.add_argument("--documents", type=int, default=120)
+    parser.add_argument("--documents", type=int, default=60)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kill-trials-") as scratch:

@@ -19,6 +19,7 @@ OPERATIONS = [
     ("GET", "/v1/conversations/{conversation_id}"), ("DELETE", "/v1/conversations/{conversation_id}"),
     ("POST", "/v1/feedback"), ("GET", "/v1/sources"), ("GET", "/v1/sources/{doc_id}"),
     ("POST", "/v1/widget-tokens"), ("GET", "/v1/models"), ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/readiness"), ("GET", "/v1/readiness/{report_id}"), ("DELETE", "/v1/readiness/{report_id}"),
 ]
 
 

@@ -18,6 +18,7 @@ BEARER_B = {"Authorization": f"Bearer {KEY_B}"}
 PROFILE = {"degree": "MD", "specialty": "hospital medicine", "years_in_practice": 8, "roles": [],
            "committees": [], "target_settings": ["insurer"]}
 MISSING = "/v1/readiness/00000000-0000-4000-8000-000000000000"
+EIGHT = "8 years in practice; the articles put the usual requirement at five to ten years"
 
 
 @pytest.fixture
@@ -41,8 +42,7 @@ def test_report_shape_and_nothing_stored_by_default(client: TestClient):
     assert body["gaps"] == ["committees", "quality_improvement", "leadership_role"]
     experience = next(r for r in body["requirements"] if r["id"] == "clinical_experience")
     assert experience["status"] == "met"
-    assert experience["note"].startswith("8 years in practice; the articles put the usual requirement at five "
-                                         "to ten years [")
+    assert experience["note"].startswith(f"{EIGHT} [")
     assert set(experience["citation"]) == {"n", "doc_id", "title", "section", "snippet"}
     assert {s["phase"] for s in body["plan"]} == {"days 1-30", "days 31-60", "days 61-90"}
     assert body["plan"][0]["id"] == "setting_insurer"
@@ -118,15 +118,16 @@ def test_an_oversized_profile_is_413(make_client: ClientFactory):
 
 
 def test_chat_with_a_profile_answers_am_i_ready_for_this_person(client: TestClient):
-    first = client.post("/v1/chat", json={"message": "I'm a hospitalist with 8 years of practice and no admin "
-                                                     "experience. What does a medical director do?",
+    stated = "I'm a hospitalist with 8 years of practice and no admin experience. What does a director do?"
+    first = client.post("/v1/chat", json={"message": stated,
                                           "profile": {"target_settings": ["insurer"]}}).json()
     assert first["citations"]  # a general question is answered as always
-    ready = client.post("/v1/chat", json={"message": "am I ready?", "conversation_id": first["conversation_id"],
-                                          "profile": {"target_settings": ["insurer"]}})
+    follow_up = {"message": "am I ready?", "conversation_id": first["conversation_id"],
+                 "profile": {"target_settings": ["insurer"]}}
+    ready = client.post("/v1/chat", json=follow_up)
     assert ready.status_code == 200, ready.text
     body = ready.json()
-    assert "8 years in practice; the articles put the usual requirement at five to ten years" in body["answer"]
+    assert EIGHT in body["answer"]
     assert "hospital committees" in body["answer"] and body["citations"] and not body["refused"]
     stored = client.get(f"/v1/conversations/{body['conversation_id']}").json()["messages"]
     assert stored[-1]["content"] == body["answer"]

@@ -18,7 +18,8 @@ from advisor.settings import Settings
 from tests.conftest import PROJECT_ROOT
 
 runner = CliRunner()
-PROFILE = {"degree": "MD", "years_in_practice": 8, "roles": [], "committees": [], "target_settings": ["insurer"]}
+PROFILE = {"degree": "MD", "years_in_practice": 8, "roles": [], "committees": [],
+           "target_settings": ["insurer"]}
 
 
 def test_plan_needs_a_profile():
@@ -68,7 +69,8 @@ def test_plan_as_text_json_and_markdown(advisor: Advisor, settings: Settings, tm
     markdown = out.read_text(encoding="utf-8")
     assert markdown.startswith("# My path") and "## Your 90-day plan" in markdown
     text = run_cli(["plan", "--profile", str(profile)], settings.data_dir)
-    assert text.returncode == 0 and "8 years in practice; the articles put the usual requirement" in text.stdout
+    assert text.returncode == 0
+    assert "8 years in practice; the articles put the usual requirement" in text.stdout
     check = run_cli(["plan", "--check-rubric"], settings.data_dir)
     assert check.returncode == 0 and "is supported" in check.stdout
 

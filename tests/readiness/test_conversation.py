@@ -29,8 +29,8 @@ def test_personal_questions(question: str, kind: str | None):
 
 def test_stated_facts_become_a_profile():
     stated = stated_profile(["I'm a hospitalist with 8 years of practice and no admin experience",
-                             "I was offered an associate medical director job with 20% admin time. I have an MBA "
-                             "and I'm on the quality committee. No mentor though."])
+                             "I was offered an associate medical director job with 20% admin time. I have an "
+                             "MBA and I'm on the quality committee. No mentor though."])
     assert stated.years_in_practice == 8 and stated.specialty == "hospitalist"
     assert stated.roles == ["associate medical director (offered)"]
     assert stated.committees == ["quality committee"] and stated.education == ["MBA"]
@@ -45,8 +45,8 @@ def test_the_given_profile_wins_and_stated_facts_fill_the_rest():
 
 
 def test_am_i_ready_is_answered_from_the_report(advisor: Advisor):
-    history = [Turn(role="user", content="I'm a hospitalist with 8 years of practice and no admin experience"),
-               Turn(role="assistant", content="...")]
+    stated = "I'm a hospitalist with 8 years of practice and no admin experience"
+    history = [Turn(role="user", content=stated), Turn(role="assistant", content="...")]
     answer = personal_answer(advisor, "am I ready?", history, Profile(target_settings=["insurer"]))
     assert answer is not None and answer.citations and not answer.refused
     assert "8 years in practice; the articles put the usual requirement at five to ten years" in answer.text

@@ -44,8 +44,9 @@ def test_degree_and_setting_aliases():
 
 
 @pytest.mark.parametrize("bad", [
-    {"degree": "PhD"}, {"years_in_practice": -1}, {"years_in_practice": "eight"}, {"board_certified": "maybe"},
-    {"roles": ["x"] * (MAX_ITEMS + 1)}, {"roles": ["x" * 121]}, {"roles": [""]}, {"horizon_months": 0},
+    {"degree": "PhD"}, {"years_in_practice": -1}, {"years_in_practice": "eight"},
+    {"board_certified": "maybe"},
+    {"roles": ["x"] * (MAX_ITEMS + 1)}, {"roles": ["x" * 121]}, {"roles": ["a\x00b"]}, {"horizon_months": 0},
     {"committees": "quality"},
 ])
 def test_bad_values_are_errors_naming_the_field(bad: dict[str, object]):

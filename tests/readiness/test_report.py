@@ -1,5 +1,5 @@
-"""The readiness report on the real index: statuses, gaps, notes, a plan cited verbatim that never advises what
-the profile has or cannot do, and a report that follows whatever documents are indexed."""
+"""The readiness report on the real index: statuses, gaps, notes, a plan cited verbatim that never advises
+what the profile has or cannot do, and a report that follows whatever documents are indexed."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from advisor.service import Advisor
 from advisor.settings import Settings
 from tests.conftest import PROJECT_ROOT
 
-HOSPITALIST = Profile(degree="MD", specialty="hospital medicine", years_in_practice=8, roles=[], committees=[],
-                      target_settings=["insurer"])
+HOSPITALIST = Profile(degree="MD", specialty="hospital medicine", years_in_practice=8, roles=[],
+                      committees=[], target_settings=["insurer"])
 
 
 def statuses(report: ReadinessReport) -> dict[str, str]:
@@ -117,7 +117,8 @@ def portal_advisor(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> Adv
         "What our medical directors need\n\n"
         "Every medical director at our group must hold an MD or DO degree from an accredited school. "
         "Candidates need at least seven to twelve years of clinical practice before they apply. "
-        "We ask new directors to join the quality improvement committee in their first month.\n", encoding="utf-8")
+        "We ask new directors to join the quality improvement committee in their first month.\n",
+        encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, _env_file=None)  # type: ignore[call-arg]
     service = Advisor(settings, embedder=embedder)
     assert service.ingest().ok

@@ -17,7 +17,8 @@ from evals.reliability.xss import PAYLOADS, XssCase, run_addresses, run_surface,
 
 
 @pytest.fixture(scope="module")
-def xss_server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[tuple[str, list[XssCase]]]:
+def xss_server(tmp_path_factory: pytest.TempPathFactory,
+               embedder: Any) -> Iterator[tuple[str, list[XssCase]]]:
     """The full app, key-less on loopback, over the shipped corpus and one article per payload."""
     with serve_xss_advisor(tmp_path_factory.mktemp("xss"), embedder=embedder) as served:
         yield served
@@ -50,6 +51,26 @@ def test_payloads_in_addresses_and_posted_tokens_never_run(browser: Any, xss_ser
     result = run_addresses(browser, base, cases)
     assert_nothing_ran(result)
     assert result.deliveries >= 3 * len(PAYLOADS)
+
+
+def test_the_checks_catch_a_payload_that_does_get_in(browser: Any, xss_server):
+    """A positive control: markup put into the page unescaped is reported (the checks are not blind)."""
+    from evals.reliability.xss import SurfaceResult, Watch, baseline_of, check
+
+    base, _ = xss_server
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        watch = Watch(page)
+        page.goto(f"{base}/embed")
+        baseline = baseline_of(page)
+        page.evaluate("""() => { document.body.insertAdjacentHTML('beforeend',
+            '<img src=x onerror="window.__xss=1">'); window.__xss = 'set by a script'; }""")
+        result = SurfaceResult("control")
+        check(page, watch, result, "control", baseline)
+    finally:
+        context.close()
+    assert result.executed == 1 and result.injected_elements == 1
 
 
 def test_there_are_at_least_forty_distinct_payloads():

@@ -39,7 +39,7 @@ def reports_of(request: Request, state: ApiState) -> ReadinessStore:
 
 @router.post("/readiness", response_model=ReadinessOut,
              summary="A profile's readiness report and 90-day plan",
-             responses=error_responses(401, 413, 422, 429, 500, 503))
+             responses=error_responses(400, 401, 413, 422, 429, 500, 503))
 async def create_report(body: ReadinessRequest, request: Request, state: State,
                         caller: ChatCaller) -> ReadinessOut:
     """Each requirement the articles state (`met`, `partly`, `not_yet`, `unknown`) with its cited sentence and

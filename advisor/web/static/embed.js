@@ -309,5 +309,8 @@
     input.focus();
   });
 
+  /* What the "My path" panel (my_path.js) needs to call the API as this page does. */
+  window.advisorEmbed = { headers: headers, requestFreshToken: requestFreshToken, errorText: errorText };
+
   takeTokenFromFragment();
 })();
