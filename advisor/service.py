@@ -177,9 +177,11 @@ class Advisor:
 
     # ---- indexing ------------------------------------------------------------------------
     def ingest(
-        self, paths: Iterable[Path | str] | None = None, prune: bool = False, progress: bool = False
+        self, paths: Iterable[Path | str] | None = None, prune: bool = False, progress: bool = False,
+        follow_symlinks: bool = False,
     ) -> IngestReport:
-        """Index the given files and folders (the configured corpus by default)."""
+        """Index the given files and folders (the configured corpus by default); links leading out of a
+        folder are skipped unless `follow_symlinks`."""
         report = ingest(
             [Path(p) for p in paths] if paths else [self.settings.corpus_dir],
             self.settings,
@@ -187,6 +189,7 @@ class Advisor:
             self.embedder,
             prune=prune,
             progress=progress,
+            follow_symlinks=follow_symlinks,
         )
         self.index.refresh(force=True)
         # what warm-up reads, embedded now for the new chunks so that no start has to

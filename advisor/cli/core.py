@@ -55,10 +55,9 @@ def ingest(
     from advisor.retrieval.store import StoreLockedError
 
     advisor = make_advisor()
-    # (passed only when set until Advisor.ingest forwards `follow_symlinks` to the pipeline)
-    follow = {"follow_symlinks": True} if follow_symlinks else {}
     try:
-        report = advisor.ingest(paths or None, prune=prune, progress=show_progress(quiet), **follow)
+        report = advisor.ingest(paths or None, prune=prune, progress=show_progress(quiet),
+                                follow_symlinks=follow_symlinks)
     except StoreLockedError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(3) from exc

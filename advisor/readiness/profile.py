@@ -66,7 +66,7 @@ def _storable(value: str) -> str:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT),
-                 AfterValidator(_storable)]
+                 AfterValidator(_storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
 TextList = Annotated[list[Text], Field(max_length=MAX_ITEMS)]
 
 
