@@ -44,7 +44,9 @@ def storable_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(storable_text)]
+# The same rule in the OpenAPI schema, so that clients and fuzzers know it (checked by `storable_text`).
+_STORABLE_PATTERN = "^[^\\u0000\\ud800-\\udfff]*$"
+Text = Annotated[str, AfterValidator(storable_text), Field(json_schema_extra={"pattern": _STORABLE_PATTERN})]
 """A string from a request: refused with 422 when it cannot be encoded or stored (`storable_text`)."""
 
 SNIPPET_DESCRIPTION = (

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -268,6 +269,10 @@ def render_profiles_markdown(run: ProfileRun, source: Path, command: str) -> str
         "# Readiness report: profile evaluation", "",
         f"`{command}` on `{source}` ({s['profiles']} hand-labelled profiles; statuses and top gaps were "
         "labelled from the articles before the planner was written). Regenerate with the same command.", "",
+        f"Run {date.today().isoformat()}. The labels and the rubric were written by the same hands from the "
+        "same reading of the articles: status accuracy shows the code applies the stated rules, not that the "
+        "rules are right (an in-sample figure). Contradictions are found by this evaluation's own rules on "
+        "each step's words, not by the rubric's conditions.", "",
         "| metric | value | floor |", "|---|---|---|",
     ]
     labels = {

@@ -103,7 +103,7 @@ def run(seconds: int, work: Path) -> FuzzResult:
 def _count(report_dir: Path, result: FuzzResult) -> None:
     operations: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    for har in report_dir.glob("*.har"):
+    for har in [*report_dir.glob("*.har"), *report_dir.glob("har-*.json")]:
         for entry in json.loads(har.read_text())["log"]["entries"]:
             method = entry["request"]["method"]
             path = re.sub(r"^https?://[^/]+", "", entry["request"]["url"]).split("?")[0]
@@ -131,7 +131,11 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fuzz-") as scratch:
         result = run(args.seconds, Path(scratch))
-        print((Path(scratch) / "schemathesis.txt").read_text()[-4000:])
+        output = (Path(scratch) / "schemathesis.txt").read_text()
+        print(output[-4000:])
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.with_suffix(".txt").write_text(output)  # every failure, with a curl to reproduce it
     print(f"schemathesis: {result.requests} requests over {result.operations} method+path pairs in "
           f"{result.seconds} s; {result.server_errors} server errors; statuses {result.by_status}; "
           f"exit {result.exit_code}")
