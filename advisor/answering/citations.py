@@ -24,6 +24,7 @@ _TERMINAL = re.compile(r"[.!?][\"”’)\]*_]*$")
 _MIN_SUBSTANTIVE_WORDS = 4
 _WORDS = re.compile(r"\s+|\S+")
 _MARKER_NUMBER = re.compile(r"\d{1,3}")
+_UNFINISHED = re.compile(r"!\[[^\]]*(?:\]\([^)]*)?$|<[a-zA-Z/][^>]*$")
 _REMOVED_COUNTERS = {"image": "images_stripped", "html": "html_stripped", "canary": "canary_redacted"}
 
 
@@ -168,6 +169,13 @@ class CitationEnforcer:
 
     def finish(self) -> str:
         start = len(self._out)
+        # A construct the model never finished ("![chart](http" at the end) is not text to show: an image
+        # or a tag cut short is still markup, so it is removed rather than written out as plain text.
+        unfinished = _UNFINISHED.search(self._pending)
+        if unfinished is not None:
+            self._pending = self._pending[: unfinished.start()]
+            self.report.images_stripped += unfinished.group(0).startswith("!")
+            self.report.html_stripped += unfinished.group(0).startswith("<")
         self._drain(final=True)
         self._close_sentence()
         self._held_ws = ""

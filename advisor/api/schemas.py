@@ -44,8 +44,9 @@ def storable_text(value: str) -> str:
     return value
 
 
-# The same rule in the OpenAPI schema, so that clients and fuzzers know it (checked by `storable_text`).
-_STORABLE_PATTERN = "^[^\\u0000\\ud800-\\udfff]*$"
+# The rule in the OpenAPI schema, so that clients and fuzzers know it: no NUL. (Lone surrogates are not
+# valid Unicode, which JSON Schema strings are, and a range of them is a pattern few regex engines accept.)
+_STORABLE_PATTERN = "^[^\\u0000]*$"
 Text = Annotated[str, AfterValidator(storable_text), Field(json_schema_extra={"pattern": _STORABLE_PATTERN})]
 """A string from a request: refused with 422 when it cannot be encoded or stored (`storable_text`)."""
 

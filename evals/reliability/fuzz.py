@@ -85,7 +85,7 @@ def run(seconds: int, work: Path) -> FuzzResult:
                    "--report", "har", "--report-dir", str(work / "report"), "--no-color",
                    "--phases", "examples,coverage,fuzzing,stateful"]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds * 3 + 600,
-                              env={**os.environ, "SCHEMATHESIS_HOOKS": ""})
+                              env={**os.environ, "SCHEMATHESIS_HOOKS": ""}, cwd=work)  # its cache stays there
         result.exit_code = done.returncode
         output = done.stdout + done.stderr
         (work / "schemathesis.txt").write_text(output)

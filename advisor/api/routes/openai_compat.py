@@ -44,7 +44,7 @@ _STARTED = int(time.time())
 
 def _completion_responses() -> dict[int | str, dict[str, Any]]:
     """JSON for a completion; with `stream: true`, events whose `data` is a chunk's JSON (or `[DONE]`)."""
-    streamed = sse_response("", ["error"])[200]["content"]
+    streamed = sse_response("", ["message", "error"])[200]["content"]  # chunks are unnamed ("message") events
     return {**error_responses(400, 401, 404, 413, 422, 429, 500, 503), 200: {
         "description": "A completion, or with `stream: true` a stream of `chat.completion.chunk`s.",
         "content": {"application/json": {}, **streamed}}}
