@@ -191,8 +191,8 @@ _INSTRUCTION = [
     ),
     _lc(r"\b(?:system|developer|hidden|initial|original|secret) (?:prompt|message|instructions?)\b"),
     # orders about how answers must be written ("every answer must end with this image")
-    _lc(r"\b(?:every|each|all|your|any) (?:answers?|responses?|replies|outputs?|summar(?:y|ies))\b[^.!?]{0,40}"
-        r"\b(?:must|should|shall|has to|have to|needs? to)\b"),
+    _lc(r"\b(?:every|each|all|your|any) (?:answers?|responses?|replies|outputs?|summar(?:y|ies))\b"
+        r"[^.!?]{0,40}\b(?:must|should|shall|has to|have to|needs? to)\b"),
     _lc(
         r"\b(?:note|message|instructions?|attention|reminder|directive|memo|request)s? (?:to|for) "
         r"(?:the |any |all |every )?(?:" + _AI + r"s?\b|" + _AI_ADDRESSEE + r")"
