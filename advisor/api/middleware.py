@@ -51,8 +51,6 @@ def route_label(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
-
-
 class RequestContextMiddleware:
     """Gives each HTTP request an id (`X-Request-ID`), headers, metrics and one access-log line.
 

@@ -18,6 +18,8 @@ from evals.reliability.injections import ask, planted_problems
 from evals.reliability.planted import PLANTS, PlantedCase, make_planted_documents
 from tests.conftest import CORPUS_DIR
 
+pytestmark = pytest.mark.slow  # 150 articles embedded and indexed (a minute or two on 2 cores)
+
 TEMPLATES = [(kind, template) for kind, templates in PLANTS.items() for template in templates]
 _ids = [f"{kind}-{i}" for i, (kind, _) in enumerate(TEMPLATES)]
 
