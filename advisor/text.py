@@ -126,6 +126,18 @@ def figure_tokens(text: str) -> list[str]:
     return _FIGURE_TOKEN.findall(text.lower().replace("-", " "))
 
 
+def storable_text(value: str) -> str:
+    """`value`, if it can be encoded (UTF-8) and stored; raises ValueError (a 422) for a lone surrogate,
+    which JSON's `\\ud800` escapes can carry and no tokenizer or database accepts, or for a NUL character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
+    if "\x00" in value:
+        raise ValueError("text must not hold NUL characters")
+    return value
+
+
 # ---- search terms ----------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:

@@ -42,8 +42,10 @@ SLOW_PATHS = (
     "tests/cli/test_core.py",  # `advisor` in subprocesses, each loading the model (about a minute in all)
     "tests/evaluation/test_floors.py",  # the whole shipped question set
     "tests/evaluation/test_cli.py",  # `advisor eval` end to end
+    "tests/ingestion/test_hostile_documents.py::test_the_command_names_each_bad_file_and_exits_1",  # process
+    "tests/reliability/test_planted_injections.py",  # indexes 150 planted articles with the model: an eval
 )
-"""Test files (relative to the checkout) that are slow as a whole but carry no `pytestmark` of their own."""
+"""Node-id prefixes (a file, or one test of it) of slow tests that carry no `slow` mark of their own."""
 
 SLOW_FIXTURES = frozenset({"browser", "open_page", "llama_server", "gguf_path", "chroma_server",
                            "postgres_server"})

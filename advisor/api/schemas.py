@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from advisor.conversations import FeedbackRecord, MessageRecord
 from advisor.models import Citation, Coverage, DialogueAct, RefusalReason, Role
 from advisor.readiness.profile import Profile
+from advisor.text import storable_text
 
 COVERAGE_DESCRIPTION = (
     "How much of what was asked the articles answer: `full` all of it; `partial` related points only (the "
@@ -32,16 +33,6 @@ def sse_response(description: str, events: list[str]) -> dict[int | str, dict[st
     return {200: {"description": description, "content": {"text/event-stream": {"schema": event}}}}
 
 
-def storable_text(value: str) -> str:
-    """`value`, if it can be encoded (UTF-8) and stored; raises ValueError (a 422) for a lone surrogate,
-    which JSON's `\\ud800` escapes can carry and no tokenizer or database accepts, or for a NUL character."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
-    if "\x00" in value:
-        raise ValueError("text must not hold NUL characters")
-    return value
 
 
 # The rule in the OpenAPI schema, so that clients and fuzzers know it: no NUL. (Lone surrogates are not

@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from advisor.text import storable_text
+
 Degree = Literal["MD", "DO", "other"]
 Setting = Literal["hospital", "clinical_department", "pharma_biotech", "insurer", "government", "academic",
                   "telemedicine", "long_term_care", "nonprofit", "consulting", "regional", "sports_medicine"]
@@ -53,20 +55,10 @@ TRAINING_PATTERN = (r"^(?:[Pp][Gg][Yy]-?[1-9][0-9]?|[Mm][Ss]-?[1-4]|(?:[Mm]edica
 spaces)."""
 
 
-def _storable(value: str) -> str:
-    """Text that can be encoded and stored: no lone surrogate (JSON's `\\ud800`), no NUL.
-    Raises ValueError."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from None
-    if "\x00" in value:
-        raise ValueError("text must not hold NUL characters")
-    return value
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT),
-                 AfterValidator(_storable), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
+                 AfterValidator(storable_text), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})]
 TextList = Annotated[list[Text], Field(max_length=MAX_ITEMS)]
 
 
@@ -140,7 +132,7 @@ class Profile(BaseModel):
     def _training_year(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        _storable(value)
+        storable_text(value)
         match = _TRAINING.match(" ".join(value.split()))
         if match is None:
             raise ValueError('expected a training year such as "PGY-2", "intern", "fellowship", '
