@@ -45,7 +45,7 @@ class QueryTerms:
 
     def topic_words(self, text: str) -> str:
         """The corpus-topic words of `text` (those `focus` drops), e.g. "medical director"."""
-        kept = set(self.focus(text).split())
+        kept = set(words(self.focus(text), letters_only=True))
         return " ".join(
             w for w in words(text, letters_only=True) if w.lower() not in STOPWORDS and w not in kept
         )

@@ -73,8 +73,6 @@ def test_topic_words_are_what_focus_drops(terms: QueryTerms):
     assert terms.topic_words("Which certification pays?") == ""
 
 
-@pytest.mark.xfail(strict=True, reason="focus falls back to the whole query, whose last word keeps its '?', "
-                   "so topic_words compares 'director' with 'director?' and gives half the topic")
 def test_topic_words_of_a_query_of_topic_words_only_are_all_or_none_of_them(terms: QueryTerms):
     # all of them (the text's topic words) or none (focus dropped nothing): never half of "medical director"
     assert terms.topic_words("What is a medical director?") in ("medical director", "")
