@@ -154,6 +154,8 @@ class Profile(BaseModel):
                 key = re.sub(r"[\s\-/]+", "_", item.strip().lower())
                 item = SETTING_ALIASES.get(key, key)
             read.append(item)
+        if not all(isinstance(item, str) for item in read):
+            return read  # not all names ([{}]): the type check answers 422, never a TypeError (a 500) here
         return list(dict.fromkeys(read))  # a setting named twice (or by two aliases) counts once
 
     @property
