@@ -70,6 +70,7 @@ class ExtractiveAnswerer(Answerer):
         forced = [i for i in ([plan.lead] if plan.lead is not None else []) + plan.follow]
         self._leading = 0
         while remaining.any() and len(picked) < limit:
+            planned = bool(forced)
             if forced:
                 i = forced.pop(0)
             else:
@@ -81,7 +82,7 @@ class ExtractiveAnswerer(Answerer):
                     remaining[i] = False
                     continue
             remaining[i] = False
-            if not self._take_with_antecedent(i, candidates, picked, remaining):
+            if not self._take_with_antecedent(i, candidates, picked, remaining, planned):
                 continue
             # A sentence is often followed by the example or detail that makes it useful: keep reading.
             following = i + 1
@@ -97,17 +98,20 @@ class ExtractiveAnswerer(Answerer):
         return [candidates[i] for i in picked.order]
 
     @staticmethod
-    def _take_with_antecedent(i: int, candidates: list[Candidate], picked: _Picked,
-                              remaining: np.ndarray) -> bool:
-        """Take unit `i`; a sentence that points back ("They must also...") comes with the one before it."""
+    def _take_with_antecedent(i: int, candidates: list[Candidate], picked: _Picked, remaining: np.ndarray,
+                              planned: bool = False) -> bool:
+        """Take unit `i`; a sentence that points back ("They must also...") comes with the one before it, and
+        without it (the sentence before is in another chunk, or is no answer unit) it is not quoted at all,
+        unless the plan put it there."""
+        if not candidates[i].dangling:
+            return picked.take(i)
         before = i - 1
-        if candidates[i].dangling and before >= 0 and follows_directly(candidates[before], candidates[i]) \
-                and before not in picked.order:
+        if before >= 0 and follows_directly(candidates[before], candidates[i]):
+            if before in picked.order:
+                return picked.take(i, continuing=True)
             remaining[before] = False
-            if not picked.take(before):
-                return False
-            return picked.take(i, continuing=True)
-        return picked.take(i)
+            return picked.take(before) and picked.take(i, continuing=True)
+        return planned and picked.take(i)
 
 
 class _Picked:

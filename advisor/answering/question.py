@@ -30,6 +30,9 @@ _DEFINE = re.compile(r"^(?:define|meaning\s+of|definition\s+of|tell\s+me\s+(?:mo
                      r"explain)\s+(?:an?\s+|the\s+)?(?P<focus>.+?)\s*[?.!]*$", re.I)
 _BETWEEN = re.compile(r"\b(?:difference|differences|differ|distinguish)\b.*?\bbetween\s+(?:an?\s+|the\s+)?"
                       r"(?P<a>.+?)\s+(?:and|&|vs\.?|versus)\s+(?:an?\s+|the\s+)?(?P<b>.+?)\s*[?.!]*$", re.I)
+_DIFFERENT_FROM = re.compile(r"\bhow\s+(?:is|are|does|do)\s+(?:an?\s+|the\s+)?(?P<a>.+?)\s+"
+                             r"(?:different|differ)\s+(?:from|than)\s+(?:an?\s+|the\s+)?(?P<b>.+?)\s*[?.!]*$",
+                             re.I)
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.I)
 _OR = re.compile(r"\s+or\s+", re.I)
 _WHICH_BETTER = re.compile(r"\bwhich\s+(?:one\s+)?(?:is|would\s+be|pays?|should)\b|\b(?:better|best)\b", re.I)
@@ -78,8 +81,10 @@ class QuestionAnalysis:
     named: bool = False  # the focus must be named by the answer ("what is X?", "what is X like?")
 
 
+@lru_cache(maxsize=4096)
 def analyse(question: str, has_situation: bool = False) -> QuestionAnalysis:
-    """The answer type and focus of `question` (its last clause that asks something decides).
+    """The answer type and focus of `question` (its last clause that asks something decides); remembered,
+    since the guard, the request and the plan all ask about the same question.
 
     `has_situation`: the asker has told about themselves, so "should I…/is that enough?" asks for advice."""
     text = normalise(question)
@@ -88,7 +93,7 @@ def analyse(question: str, has_situation: bool = False) -> QuestionAnalysis:
 
 
 def _analyse(text: str, clause: str, has_situation: bool) -> QuestionAnalysis:
-    between = _BETWEEN.search(clause)
+    between = _BETWEEN.search(clause) or _DIFFERENT_FROM.search(clause)
     if between:
         return QuestionAnalysis("comparison", f"{between['a']} and {between['b']}",
                                 (_trim(between["a"]), _trim(between["b"])))

@@ -90,3 +90,14 @@ def test_the_plans_lead_comes_first_even_below_the_floor():
     lead = int(weakest.removeprefix("doc"))  # candidates come in retrieval order: one per chunk here
     chosen = select(ONE_EACH, lead=lead, unit_floor=0.4)
     assert doc_ids(chosen)[0] == weakest and len(chosen) == 6
+
+
+def test_a_sentence_pointing_back_comes_with_the_one_before_it_or_not_at_all():
+    opener = "Budget reviews show a physician where the department spends its money."
+    pointer = "They teach a physician about committees, budgets and mentors for leadership."
+    together = make_chunk("together", f"{opener} {pointer}", section="Budgets")
+    alone = make_chunk("alone", pointer, section="Mentors")  # its sentence before is in no retrieved chunk
+    texts = [c.unit.text for c in select([together, alone], unit_floor=0.0)]
+    assert texts.index(opener) == texts.index(pointer) - 1  # quoted right after what it points back at
+    assert texts.count(pointer) == 1  # the copy whose antecedent is missing is never quoted
+    assert [c.chunk.doc_id for c in select([alone], unit_floor=0.0)] == []

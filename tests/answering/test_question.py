@@ -52,3 +52,7 @@ def test_chat_shorthand_is_spelled_out_and_acronyms_expanded() -> None:
     assert normalise("Whats the pay") == "what's the pay"
     expanded = expansions("EM doc here, is a CMO role realistic?")
     assert expanded == ["emergency medicine", "chief medical officer"]
+
+
+def test_how_is_x_different_from_y_compares_two_sides() -> None:
+    assert analyse("how are CMOs different from VPMAs?").sides == ("CMOs", "VPMAs")
