@@ -24,6 +24,7 @@ from advisor.tuning import Tuning
 _DANGLING_START = re.compile(
     r"^(this|these|that|those|they|it|such|he|she|both|moreover|also|additionally)\b", re.I
 )
+_PRONOUN_START = re.compile(r"^(?:this|these|that|those|they|their|it|its|such|he|she|both)\b", re.I)
 
 
 @dataclass
@@ -41,6 +42,12 @@ class Candidate:
     @property
     def in_context(self) -> str:
         return unit_in_context(self.unit.text, self.chunk.section, self.chunk.title)
+
+    @property
+    def needs_antecedent(self) -> bool:
+        """Whether the unit cannot be read without the sentence before it: it points back with its subject
+        ("They must also…", "These roles…"). A connective ("Alternatively, the MHA…") carries its own."""
+        return self.dangling and bool(_PRONOUN_START.match(self.unit.text))
 
 
 def candidates_of(request: AnswerRequest) -> list[Candidate]:

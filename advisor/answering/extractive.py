@@ -101,8 +101,8 @@ class ExtractiveAnswerer(Answerer):
     def _take_with_antecedent(i: int, candidates: list[Candidate], picked: _Picked, remaining: np.ndarray,
                               planned: bool = False) -> bool:
         """Take unit `i`; a sentence that points back ("They must also...") comes with the one before it, and
-        without it (the sentence before is in another chunk, or is no answer unit) it is not quoted at all,
-        unless the plan put it there."""
+        one that cannot be read without it (the sentence before is in another chunk, or is no answer unit) is
+        not quoted at all, unless the plan put it there."""
         if not candidates[i].dangling:
             return picked.take(i)
         before = i - 1
@@ -110,8 +110,10 @@ class ExtractiveAnswerer(Answerer):
             if before in picked.order:
                 return picked.take(i, continuing=True)
             remaining[before] = False
-            return picked.take(before) and picked.take(i, continuing=True)
-        return planned and picked.take(i)
+            # the sentence before may point back too: it then brings its own
+            taken = ExtractiveAnswerer._take_with_antecedent(before, candidates, picked, remaining, planned)
+            return taken and picked.take(i, continuing=True)
+        return (planned or not candidates[i].needs_antecedent) and picked.take(i)
 
 
 class _Picked:

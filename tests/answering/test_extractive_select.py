@@ -101,3 +101,12 @@ def test_a_sentence_pointing_back_comes_with_the_one_before_it_or_not_at_all():
     assert texts.index(opener) == texts.index(pointer) - 1  # quoted right after what it points back at
     assert texts.count(pointer) == 1  # the copy whose antecedent is missing is never quoted
     assert [c.chunk.doc_id for c in select([alone], unit_floor=0.0)] == []
+
+
+def test_a_chain_of_sentences_pointing_back_comes_whole():
+    opener = "Budget reviews show a physician where the department spends its money."
+    first = "They teach a physician about committees, budgets and mentors for leadership."
+    second = "This knowledge prepares a physician for committees, budgets and mentors."
+    chain = make_chunk("chain", f"{opener} {first} {second}")
+    chosen = [c.unit.text for c in select([chain], unit_floor=0.0)]
+    assert chosen[: chosen.index(second) + 1][-3:] == [opener, first, second]
